@@ -1,0 +1,34 @@
+"""The driver seam: what the rest of the gateway may ask of a database.
+
+Only modules under ``sources/`` import asyncpg; everything above sees this protocol and plain
+``Mapping`` rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol
+
+Row = Mapping[str, Any]
+
+
+class Source(Protocol):
+    """A named database the gateway reads from."""
+
+    name: str
+
+    async def fetch(self, sql: str, *args: Any) -> Sequence[Row]:
+        """Run one statement and return its rows; raises a ``SourceError`` on failure."""
+        ...
+
+    async def fetchrow(self, sql: str, *args: Any) -> Row | None:
+        """Run one statement and return its first row or ``None``."""
+        ...
+
+    async def execute(self, sql: str, *args: Any) -> str:
+        """Run one statement that returns no rows."""
+        ...
+
+    async def close(self) -> None:
+        """Release every connection."""
+        ...

@@ -1,0 +1,155 @@
+"""The asyncpg-backed source: a lazily connecting pool, per-statement timeouts, a circuit breaker
+and the mapping of driver errors (by class, never by message text) onto the source error tree."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
+
+import asyncpg
+
+from sources.base import Row, Source
+from sources.breaker import CircuitBreaker
+from sources.config import BreakerConfig, SourceConfig
+from sources.errors import SourceError, SourceTimeout, SourceUnavailable
+from sources.trace import RequestTrace
+
+log = logging.getLogger("yrd.sources")
+T = TypeVar("T")
+
+# Errors that mean "the server is not there or the connection broke", as opposed to a query error.
+_CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
+    OSError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.AdminShutdownError,
+    asyncpg.CrashShutdownError,
+)
+# A pooled connection that died with its server (restart) fails once; a fresh one may succeed.
+_STALE_CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
+    asyncpg.ConnectionDoesNotExistError,
+    asyncpg.AdminShutdownError,
+    asyncpg.InterfaceError,
+)
+
+
+class PostgresSource:
+    """One PostgreSQL database behind a pool that connects on first use.
+
+    The pool has no minimum size, so the gateway starts and serves even while this database is
+    down; the breaker then keeps requests from waiting on it again and again.
+    """
+
+    def __init__(self, config: SourceConfig, breaker: BreakerConfig | None = None) -> None:
+        self.name = config.name
+        self.timeout_s = config.timeout_s
+        self._config = config
+        self._pool: asyncpg.Pool | None = None
+        self._pool_lock = asyncio.Lock()
+        self.breaker = CircuitBreaker(breaker or BreakerConfig())
+
+    async def fetch(self, sql: str, *args: Any) -> Sequence[Row]:
+        return await self._run(lambda conn, t: conn.fetch(sql, *args, timeout=t))
+
+    async def fetchrow(self, sql: str, *args: Any) -> Row | None:
+        return await self._run(lambda conn, t: conn.fetchrow(sql, *args, timeout=t))
+
+    async def execute(self, sql: str, *args: Any) -> str:
+        return await self._run(lambda conn, t: conn.execute(sql, *args, timeout=t))
+
+    async def close(self) -> None:
+        if self._pool is not None:
+            pool, self._pool = self._pool, None
+            await pool.close()
+
+    async def _run(self, op: Callable[[asyncpg.Connection, float], Awaitable[T]]) -> T:
+        if not self.breaker.allow():
+            raise SourceUnavailable(self.name, "source is unavailable (circuit open)", sent=False)
+        try:
+            async with asyncio.timeout(self.timeout_s):
+                result = await self._with_retry(op)
+        except asyncio.CancelledError:
+            raise  # the caller gave up; says nothing about the source's health
+        except SourceError:
+            self.breaker.record_failure()
+            raise
+        except Exception as exc:
+            self.breaker.record_failure()
+            raise self._map_error(exc) from exc
+        self.breaker.record_success()
+        return result
+
+    async def _with_retry(self, op: Callable[[asyncpg.Connection, float], Awaitable[T]]) -> T:
+        """Reads are idempotent: retry once on a connection that died with a restarted server."""
+        try:
+            return await self._once(op)
+        except _STALE_CONNECTION_ERRORS:
+            log.info("source %s: stale connection, retrying once", self.name)
+            return await self._once(op)
+
+    async def _once(self, op: Callable[[asyncpg.Connection, float], Awaitable[T]]) -> T:
+        pool = await self._get_pool()
+        async with pool.acquire() as conn:
+            return await op(conn, self.timeout_s)
+
+    async def _get_pool(self) -> asyncpg.Pool:
+        async with self._pool_lock:
+            if self._pool is None:
+                self._pool = await asyncpg.create_pool(
+                    self._config.dsn,
+                    min_size=0,
+                    max_size=self._config.pool_size,
+                    timeout=self.timeout_s,
+                    command_timeout=self.timeout_s,
+                    max_inactive_connection_lifetime=60,
+                )
+            return self._pool
+
+    def _map_error(self, exc: Exception) -> SourceError:
+        if isinstance(exc, TimeoutError | asyncpg.QueryCanceledError):
+            log.warning("source %s timed out", self.name)
+            return SourceTimeout(self.name, f"source did not answer within {self.timeout_s:g} s")
+        if isinstance(exc, _CONNECTION_ERRORS):
+            log.warning("source %s unavailable: %s", self.name, type(exc).__name__)
+            return SourceUnavailable(self.name, "source is unavailable")
+        log.error("source %s failed", self.name, exc_info=exc)
+        return SourceError(self.name, "source failed to answer")
+
+
+class TracedSource:
+    """A request's view of a source: every statement is counted and timed into the trace."""
+
+    def __init__(self, inner: Source, trace: RequestTrace) -> None:
+        self.name = inner.name
+        self._inner = inner
+        self._trace = trace
+
+    async def fetch(self, sql: str, *args: Any) -> Sequence[Row]:
+        return await self._timed(self._inner.fetch(sql, *args))
+
+    async def fetchrow(self, sql: str, *args: Any) -> Row | None:
+        return await self._timed(self._inner.fetchrow(sql, *args))
+
+    async def execute(self, sql: str, *args: Any) -> str:
+        return await self._timed(self._inner.execute(sql, *args))
+
+    async def close(self) -> None:
+        """A request view owns nothing; the registry closes the real source."""
+
+    async def _timed(self, call: Awaitable[T]) -> T:
+        start = time.perf_counter()
+        try:
+            result = await call
+        except SourceError as exc:
+            self._trace.record(self.name, exc.status, _ms_since(start), sent=exc.sent)
+            raise
+        self._trace.record(self.name, "ok", _ms_since(start))
+        return result
+
+
+def _ms_since(start: float) -> float:
+    return (time.perf_counter() - start) * 1000

@@ -1,0 +1,60 @@
+"""The named source registry (PostGraphile's ``pgServices``): the central store and every
+configured province, each with its own pool, timeout and breaker."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sources.base import Source
+from sources.config import CENTRAL, BreakerConfig, ProvinceInfo, SourceConfig
+from sources.postgres import PostgresSource, TracedSource
+from sources.trace import RequestTrace
+
+
+@dataclass(frozen=True)
+class ProvinceSource:
+    """A province and the source that reaches its database."""
+
+    info: ProvinceInfo
+    source: Source
+
+
+class SourceRegistry:
+    """Every source of the gateway by name; owned by the application's lifespan."""
+
+    def __init__(self, central: Source, provinces: Sequence[ProvinceSource]) -> None:
+        self.central = central
+        self.provinces = {p.info.code: p for p in provinces}
+
+    @classmethod
+    def from_config(
+        cls,
+        central: SourceConfig,
+        provinces: Sequence[tuple[ProvinceInfo, SourceConfig]],
+        breaker: BreakerConfig,
+    ) -> SourceRegistry:
+        return cls(
+            PostgresSource(central, breaker),
+            [ProvinceSource(info, PostgresSource(config, breaker)) for info, config in provinces],
+        )
+
+    @property
+    def source_names(self) -> list[str]:
+        return [*self.provinces, CENTRAL]
+
+    def province_info(self, code: str) -> ProvinceInfo | None:
+        entry = self.provinces.get(code)
+        return entry.info if entry else None
+
+    def traced(self, trace: RequestTrace) -> SourceRegistry:
+        """A per-request view whose statements are counted into ``trace``."""
+        return SourceRegistry(
+            TracedSource(self.central, trace),
+            [ProvinceSource(p.info, TracedSource(p.source, trace)) for p in self.provinces.values()],
+        )
+
+    async def close(self) -> None:
+        sources = [self.central, *(p.source for p in self.provinces.values())]
+        await asyncio.gather(*(s.close() for s in sources), return_exceptions=True)
