@@ -20,6 +20,8 @@ CREATE TABLE IF NOT EXISTS exchange.enterprise (
     updated_at            timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX IF NOT EXISTS enterprise_name_idx ON exchange.enterprise (name);
+-- Keyset pages order by USCC byte order, identical in every province whatever its locale.
+CREATE INDEX IF NOT EXISTS enterprise_uscc_c_idx ON exchange.enterprise (uscc COLLATE "C");
 
 -- 资质证书 Qualification certificate and its items.
 CREATE TABLE IF NOT EXISTS exchange.qualification_certificate (
@@ -172,7 +174,7 @@ CREATE TABLE IF NOT EXISTS exchange.credit_record (
 );
 CREATE INDEX IF NOT EXISTS credit_record_uscc_idx ON exchange.credit_record (subject_uscc);
 CREATE INDEX IF NOT EXISTS credit_record_person_idx ON exchange.credit_record (subject_person_key);
-CREATE INDEX IF NOT EXISTS credit_record_order_idx ON exchange.credit_record (decision_date DESC, record_number DESC);
+CREATE INDEX IF NOT EXISTS credit_record_order_idx ON exchange.credit_record (decision_date DESC, record_number COLLATE "C" DESC);
 
 -- 黑名单 Blacklist entries: managed for one year from listing, then released.
 CREATE TABLE IF NOT EXISTS exchange.blacklist_entry (

@@ -1,0 +1,73 @@
+"""The error policy: deliberate errors keep their message and code, source failures become
+``SOURCE_UNAVAILABLE``/``SOURCE_TIMEOUT`` errors naming the source, and anything unexpected is
+masked (a generic message plus an error id that is in the server log).  No traceback, SQL, DSN
+or host name reaches a client."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any
+
+from graphql import GraphQLError
+
+from resolvers.context import Context, SourceFailure
+from sources.config import CENTRAL
+from sources.rules.identifiers import IdentifierError
+
+log = logging.getLogger("yrd.errors")
+
+# Codes we raise on purpose; their messages were written for clients.
+DELIBERATE_CODES = frozenset({"BAD_USER_INPUT", "SOURCE_UNAVAILABLE", "SOURCE_TIMEOUT", "SOURCE_ERROR"})
+
+
+def client_error(error: GraphQLError) -> dict[str, Any]:
+    """The JSON of one execution error, masked unless it is deliberate."""
+    original = error.original_error
+    if original is None or _is_deliberate(error):
+        return error.formatted
+    if isinstance(original, IdentifierError):
+        return {**error.formatted, "message": str(original), "extensions": {"code": "BAD_USER_INPUT"}}
+    error_id = uuid.uuid4().hex[:12]
+    log.error("unexpected error %s at %s", error_id, error.path, exc_info=original)
+    return {
+        "message": f"Internal error (reference {error_id})",
+        "locations": error.formatted.get("locations"),
+        "path": error.path,
+        "extensions": {"code": "INTERNAL_ERROR", "errorId": error_id},
+    }
+
+
+def _is_deliberate(error: GraphQLError) -> bool:
+    original = error.original_error
+    if isinstance(original, GraphQLError):
+        return (original.extensions or {}).get("code") in DELIBERATE_CODES
+    return (error.extensions or {}).get("code") in DELIBERATE_CODES
+
+
+def source_errors(ctx: Context) -> list[dict[str, Any]]:
+    """One GraphQL error per failed source and response path (deduplicated)."""
+    seen: set[tuple[str, tuple[str | int, ...]]] = set()
+    errors = []
+    for failure in ctx.failures:
+        slot = (failure.error.source, failure.path)
+        if slot not in seen:
+            seen.add(slot)
+            errors.append(_source_error(ctx, failure))
+    return errors
+
+
+def _source_error(ctx: Context, failure: SourceFailure) -> dict[str, Any]:
+    error = failure.error
+    if error.source == CENTRAL:
+        what = "the central store (routing fell back to asking every province)"
+    else:
+        info = ctx.province(error.source)
+        what = f"province {info.code} ({info.name}); its data is missing from this answer"
+    entry: dict[str, Any] = {
+        "message": f"{error.message}: {what}",
+        "extensions": {"code": error.code, "source": error.source},
+    }
+    if failure.path:
+        entry["path"] = list(failure.path)
+    return entry

@@ -1,0 +1,54 @@
+"""The typed per-request context every resolver receives (``strawberry.Info[Context, None]``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+import strawberry
+
+from resolvers.identity import Identity
+from resolvers.loaders import Loaders
+from sources.config import ProvinceInfo
+from sources.errors import SourceError
+from sources.registry import SourceRegistry
+from sources.trace import RequestTrace
+
+
+@dataclass(frozen=True)
+class SourceFailure:
+    """A source that failed during this request, and where in the response it mattered."""
+
+    error: SourceError
+    path: tuple[str | int, ...]
+
+
+@dataclass
+class Context:
+    """Identity, the request's traced view of the sources, fresh loaders and collected failures."""
+
+    identity: Identity
+    sources: SourceRegistry
+    trace: RequestTrace
+    loaders: Loaders
+    person_key_secret: bytes = field(repr=False)
+    today: date = field(default_factory=date.today)
+    failures: list[SourceFailure] = field(default_factory=list)
+
+    @property
+    def province_codes(self) -> list[str]:
+        return list(self.sources.provinces)
+
+    def province(self, code: str) -> ProvinceInfo:
+        info = self.sources.province_info(code)
+        # A record may name a province that is not configured (e.g. an out-of-Delta registration).
+        return info or ProvinceInfo(code, "?", code)
+
+    def report(self, error: SourceError, path: tuple[str | int, ...]) -> None:
+        self.failures.append(SourceFailure(error, path))
+
+    def failed_sources(self) -> set[str]:
+        return {f.error.source for f in self.failures}
+
+
+Info = strawberry.Info[Context, None]

@@ -1,0 +1,139 @@
+"""The cross-province lists: enterprises and credit records as Relay connections merged from
+per-province keyset pages (see ``resolvers.pagination``)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import strawberry
+
+from resolvers import pagination as pg
+from resolvers.context import Info
+from resolvers.federation import FederatedNode, gather, path_of, route
+from resolvers.scalars import USCC
+from resolvers.types.common import Connection, Edge, PageInfo, coverage
+from resolvers.types.credit import CreditRecord, Polarity
+from resolvers.types.enterprise import Enterprise
+from sources import central_queries
+from sources import province_queries as q
+from sources.base import Row
+from sources.rules.identifiers import province_of_division, uscc_division
+
+
+@strawberry.input(description="企业列表筛选。 Filter for the enterprise list.")
+class EnterpriseFilter:
+    name_contains: str | None = strawberry.field(default=None, description="名称包含。 Name contains this text.")
+    registered_province: str | None = strawberry.field(
+        default=None, description="注册地省份代码，如 320000。 Registering province code."
+    )
+    uscc_in: list[USCC] | None = strawberry.field(default=None, description="限定信用代码。 Only these USCCs.")
+
+
+@strawberry.input(description="信用记录列表筛选。 Filter for the credit-record list.")
+class CreditRecordFilter:
+    uscc: USCC | None = strawberry.field(default=None, description="企业信用代码。 Records about this enterprise.")
+    polarity: Polarity | None = strawberry.field(default=None, description="良好或不良。 Good or bad only.")
+    behaviour_code: str | None = strawberry.field(default=None, description="行为代码。 Behaviour code.")
+    provinces: list[str] | None = strawberry.field(default=None, description="仅这些省份。 Only these provinces.")
+    decided_from: date | None = strawberry.field(default=None, description="决定日期起。 Decided on or after.")
+    decided_to: date | None = strawberry.field(default=None, description="决定日期止。 Decided on or before.")
+
+
+async def enterprises_page(info: Info, filter: EnterpriseFilter | None, first: int, after: str | None) -> Connection[Enterprise]:
+    pg.check_page_size(first)
+    f = filter or EnterpriseFilter()
+    cursor = pg.decode_enterprise_cursor(after) if after else None
+    ctx = info.context
+    prefix = f.registered_province[:2] if f.registered_province else None
+
+    async def page(code: str) -> list[Row]:
+        source = ctx.sources.provinces[code].source
+        return list(await q.enterprise_page(
+            source, after=cursor, limit=first + 1, name_contains=f.name_contains,
+            registered_prefix=prefix, usccs=f.uscc_in,
+        ))
+
+    gathered = await gather(ctx, path_of(info), ctx.province_codes, page)
+    by_uscc: dict[str, dict[str, Row]] = {}
+    for code, rows in gathered.answers.items():
+        for row in rows:
+            by_uscc.setdefault(row["uscc"], {})[code] = row
+    ordered = sorted(by_uscc, key=lambda u: u.encode())[: first + 1]
+    node_coverage = FederatedNode(ctx.province_codes, gathered.failed)
+    edges = [_enterprise_edge(info, uscc, by_uscc[uscc], gathered.failed) for uscc in ordered[:first]]
+    return _connection(info, edges, len(ordered) > first, node_coverage)
+
+
+def _enterprise_edge(info: Info, uscc: str, rows: dict[str, Row], failed: dict) -> Edge[Enterprise]:
+    for code, row in rows.items():  # the page already fetched these rows: no second statement
+        info.context.loaders.prime(code, q.ENTERPRISES_BY_USCC, uscc, [row])
+    node = FederatedNode(info.context.province_codes, failed)
+    return Edge(cursor=pg.enterprise_cursor(uscc), node=Enterprise.merge(uscc, rows, node))
+
+
+async def credit_records_page(
+    info: Info, filter: CreditRecordFilter | None, first: int, after: str | None
+) -> Connection[CreditRecord]:
+    pg.check_page_size(first)
+    f = filter or CreditRecordFilter()
+    cursor = pg.decode_credit_cursor(after) if after else None
+    ctx = info.context
+    provinces = await _credit_provinces(info, f)
+    visibility = ctx.identity.record_visibility(ctx.today)
+    pushed = q.CreditFilter(
+        subject_uscc=f.uscc, polarity=f.polarity.value if f.polarity else None, behaviour_code=f.behaviour_code,
+        decided_from=f.decided_from, decided_to=f.decided_to,
+    )
+
+    async def page(code: str) -> list[Row]:
+        inclusive = cursor is not None and code > cursor[2]
+        return list(await q.credit_record_page(
+            ctx.sources.provinces[code].source, after=cursor[:2] if cursor else None, inclusive=inclusive,
+            limit=first + 1, filter=pushed, visibility=visibility,
+        ))
+
+    gathered = await gather(ctx, path_of(info), provinces, page)
+    merged = sorted(
+        ((code, row) for code, rows in gathered.answers.items() for row in rows),
+        key=lambda item: pg.credit_sort_key(item[1]["decision_date"], item[1]["record_number"], item[0]),
+    )
+    if cursor is not None:  # inclusive provinces may repeat the cursor's own position
+        merged = [m for m in merged if _after_cursor(m, cursor)]
+    edges = [_credit_edge(info, code, row) for code, row in merged[:first]]
+    return _connection(info, edges, len(merged) > first, FederatedNode(provinces, gathered.failed))
+
+
+def _after_cursor(item: tuple[str, Row], cursor: tuple[date, str, str]) -> bool:
+    code, row = item
+    return pg.credit_sort_key(row["decision_date"], row["record_number"], code) > pg.credit_sort_key(*cursor)
+
+
+def _credit_edge(info: Info, code: str, row: Row) -> Edge[CreditRecord]:
+    cursor = pg.credit_cursor(row["decision_date"], row["record_number"], code)
+    return Edge(cursor=cursor, node=CreditRecord.from_row(info, code, row))
+
+
+async def _credit_provinces(info: Info, f: CreditRecordFilter) -> list[str]:
+    ctx = info.context
+    provinces = ctx.province_codes
+    if f.provinces is not None:
+        unknown = sorted(set(f.provinces) - set(provinces))
+        if unknown:
+            raise pg.GraphQLError(
+                f"filter.provinces: not configured: {', '.join(unknown)}", extensions={"code": "BAD_USER_INPUT"}
+            )
+        provinces = [c for c in provinces if c in f.provinces]
+    if f.uscc:
+        home = province_of_division(uscc_division(f.uscc))
+        routed = await route(ctx, central_queries.ENTERPRISE, f.uscc, home if home in ctx.sources.provinces else None)
+        provinces = [c for c in provinces if c in routed]
+    return provinces
+
+
+def _connection(info: Info, edges: list, has_next: bool, node: FederatedNode) -> Connection:
+    end = edges[-1].cursor if edges else None
+    return Connection(
+        edges=edges,
+        page_info=PageInfo(has_next_page=has_next, end_cursor=end),
+        coverage=coverage(info, node.answered(), node.missing()),
+    )

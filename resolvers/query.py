@@ -1,0 +1,91 @@
+"""The root Query: every entry point of the read path."""
+
+from __future__ import annotations
+
+import asyncio
+
+import strawberry
+from graphql import GraphQLError
+
+from resolvers.context import Info
+from resolvers.federation import path_of, rows_across
+from resolvers.lists import CreditRecordFilter, EnterpriseFilter, credit_records_page, enterprises_page
+from resolvers.scalars import USCC, IdType
+from resolvers.types.common import Connection, Province
+from resolvers.types.credit import CreditRecord
+from resolvers.types.enterprise import Enterprise, load_enterprise
+from resolvers.types.person import Person, load_person
+from resolvers.types.project import Project, load_project
+from sources import province_queries as q
+from sources.rules.identifiers import IdentifierError, normalise_id_number
+from sources.rules.person_key import person_key
+
+
+def _bad_input(message: str) -> GraphQLError:
+    return GraphQLError(message, extensions={"code": "BAD_USER_INPUT"})
+
+
+@strawberry.type(description="查询入口。 Read entry points of the Yangtze River Delta credit gateway.")
+class Query:
+    @strawberry.field(description="已配置的省份及其健康状况（实时探测）。 Configured provinces, each probed now.")
+    async def provinces(self, info: Info) -> list[Province]:
+        entries = list(info.context.sources.provinces.values())
+        results = await asyncio.gather(*(q.ping(e.source) for e in entries), return_exceptions=True)
+        return [Province.of(e.info, probed=r is True) for e, r in zip(entries, results, strict=True)]
+
+    @strawberry.field(description="按信用代码查询企业（所有省份）。 One enterprise by USCC, from every province.")
+    async def enterprise(self, info: Info, uscc: USCC) -> Enterprise | None:
+        return await load_enterprise(info.context, path_of(info), uscc)
+
+    @strawberry.field(description="企业列表（按信用代码排序，跨省分页）。 Enterprises across provinces in USCC order.")
+    async def enterprises(
+        self, info: Info, filter: EnterpriseFilter | None = None, first: int = 20, after: str | None = None
+    ) -> Connection[Enterprise]:
+        return await enterprises_page(info, filter, first, after)
+
+    @strawberry.field(description="按证件查询执业人员。 A registered practitioner by ID type and number.")
+    async def person(self, info: Info, id_type: IdType, id_number: str) -> Person | None:
+        try:
+            number = normalise_id_number(id_type, id_number)
+        except IdentifierError as exc:
+            raise _bad_input(f"idNumber: {exc}") from None
+        key = person_key(info.context.person_key_secret, id_type, number)
+        return await load_person(info.context, info, key)
+
+    @strawberry.field(description="按注册编号查询执业人员。 A practitioner by registration number (注册编号).")
+    async def person_by_registration(self, info: Info, registration_number: str) -> Person | None:
+        number = registration_number.strip()
+        if not number:
+            raise _bad_input("registrationNumber must not be empty")
+        ctx = info.context
+        home = next((c for c, p in ctx.sources.provinces.items() if number.startswith(p.info.short_name)), None)
+        candidates = [home] if home else ctx.province_codes
+        key = await _person_key_of_registration(info, number, candidates)
+        if key is None and home:  # the prefix is a hint, not a promise: ask the others too
+            key = await _person_key_of_registration(info, number, [c for c in ctx.province_codes if c != home])
+        return await load_person(ctx, info, key, home) if key else None
+
+    @strawberry.field(description="按全国项目编号查询项目。 A project by national project number.")
+    async def project(self, info: Info, number: str) -> Project | None:
+        if not number.strip():
+            raise _bad_input("number must not be empty")
+        return await load_project(info, number.strip())
+
+    @strawberry.field(description="信用记录列表（跨省合并，最新在前）。 Credit records across provinces, newest first.")
+    async def credit_records(
+        self, info: Info, filter: CreditRecordFilter | None = None, first: int = 20, after: str | None = None
+    ) -> Connection[CreditRecord]:
+        return await credit_records_page(info, filter, first, after)
+
+
+async def _person_key_of_registration(info: Info, number: str, provinces: list[str]) -> str | None:
+
+
+    gathered = await rows_across(info.context, path_of(info), provinces, q.REGISTRATIONS_BY_NUMBER, number)
+    for rows in gathered.answers.values():
+        if rows:
+            return rows[0]["person_key"]
+    return None
+
+
+

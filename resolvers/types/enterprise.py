@@ -1,0 +1,179 @@
+"""Enterprise (企业): registration facts from the registering province, everything else unioned
+from every province that knows the enterprise, each item saying where it comes from."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import date
+from typing import TYPE_CHECKING, Annotated, TypeVar
+
+import strawberry
+
+from resolvers.context import Context, Info
+from resolvers.federation import FederatedNode, Gathered, path_of, route, rows_across
+from resolvers.scalars import USCC
+from resolvers.types.common import Coverage, DataConflict, Province, coverage, province
+from resolvers.types.credit import BlacklistEntry, CreditRecord, visible_blacklist
+from resolvers.types.person import RegisteredPerson
+from sources import central_queries
+from sources import province_queries as q
+from sources.base import Row
+from sources.rules.identifiers import province_of_division, uscc_division
+
+if TYPE_CHECKING:
+    from resolvers.types.project import Project
+
+T = TypeVar("T")
+_COMPARED_FIELDS = (("name", "name"), ("legalRepresentative", "legal_representative"))
+
+
+@strawberry.type(description="资质证书中的一项资质。 One qualification item of a certificate.")
+class QualificationItem:
+    item_no: int = strawberry.field(description="序号。 Item number.")
+    code: str = strawberry.field(description="资质代码，如 D101A。 Qualification code, e.g. D101A.")
+    sequence: str = strawberry.field(description="资质序列。 Qualification sequence.")
+    category: str = strawberry.field(description="资质类别。 Category.")
+    grade: str = strawberry.field(description="资质等级。 Grade.")
+
+
+@strawberry.type(description="资质证书。 A qualification certificate, as its issuing province holds it.")
+class QualificationCertificate:
+    certificate_number: str = strawberry.field(description="证书编号。 Certificate number.")
+    issuing_authority: str = strawberry.field(description="发证机关。 Issuing authority.")
+    issued_on: date = strawberry.field(description="发证日期。 Date issued.")
+    valid_until: date = strawberry.field(description="有效期至。 Valid until.")
+    status: str = strawberry.field(description="状态：有效/暂扣/撤回/注销。 Status (valid/suspended/revoked/cancelled).")
+    status_changed_on: date | None = strawberry.field(description="状态变更日期。 Date of the last status change.")
+    items: list[QualificationItem] = strawberry.field(description="资质项。 Qualification items.")
+    province: Province = strawberry.field(description="证书所在省份。 Province holding the certificate.")
+
+    @classmethod
+    def from_row(cls, info: Info, code: str, row: Row) -> QualificationCertificate:
+        return cls(
+            certificate_number=row["certificate_number"],
+            issuing_authority=row["issuing_authority"],
+            issued_on=row["issued_on"],
+            valid_until=row["valid_until"],
+            status=row["status"],
+            status_changed_on=row["status_changed_on"],
+            items=[QualificationItem(**item) for item in json.loads(row["items"])],
+            province=province(info, code),
+        )
+
+
+@strawberry.type(description="企业参与的项目及其角色。 A project the enterprise takes part in, and its role.")
+class ProjectParticipation:
+    role: str = strawberry.field(description="参建角色，如 施工、监理。 Role, e.g. 施工 (construction).")
+    stage: str | None = strawberry.field(description="参与阶段。 Stage of participation.")
+    province: Province = strawberry.field(description="项目所在省份。 Province of the project.")
+    project_number: str = strawberry.field(description="项目编号。 Project number.")
+
+    @strawberry.field(description="项目详情。 The project.")
+    async def project(
+        self, info: Info
+    ) -> Annotated[Project, strawberry.lazy("resolvers.types.project")] | None:
+        from resolvers.types.project import load_project_in
+
+        return await load_project_in(info, self.project_number, self.province.code)
+
+
+@strawberry.type(
+    description=(
+        "建筑业企业：登记信息取自注册地省份，资质、人员、项目、信用记录合并自所有省份。 A construction enterprise:"
+        " registration facts from its registering province, everything else from every province."
+    )
+)
+class Enterprise:
+    uscc: USCC = strawberry.field(description="统一社会信用代码。 Unified social credit code.")
+    uscc_valid: bool = strawberry.field(description="代码是否通过校验（历史数据可能不通过）。 Whether the code passes its checks.")
+    name: str = strawberry.field(description="企业名称。 Enterprise name.")
+    legal_representative: str = strawberry.field(description="法定代表人。 Legal representative.")
+    registered_division: str = strawberry.field(description="注册地区划代码。 Division code of registration.")
+    address: str | None = strawberry.field(description="地址。 Address.")
+    registration_type: str | None = strawberry.field(description="登记注册类型。 Registration type.")
+    safety_licence_number: str | None = strawberry.field(description="安全生产许可证编号。 Safety licence number.")
+    node: strawberry.Private[FederatedNode]
+    rows: strawberry.Private[dict[str, Row]]
+
+    @strawberry.field(description="注册地省份（由信用代码第3-8位确定）。 Registering province (USCC positions 3-8).")
+    def registered_province(self, info: Info) -> Province:
+        return province(info, province_of_division(self.registered_division))
+
+    @strawberry.field(description="掌握该企业信息的省份。 Provinces whose databases know this enterprise.")
+    def presence(self, info: Info) -> list[Province]:
+        return [province(info, code) for code in self.rows]
+
+    @strawberry.field(description="各省之间不一致的登记信息。 Registration facts on which provinces disagree.")
+    def conflicts(self, info: Info) -> list[DataConflict]:
+        found = []
+        for code, row in self.rows.items():
+            for graphql_name, column in _COMPARED_FIELDS:
+                if row[column] != getattr(self, column):
+                    found.append(DataConflict(field_name=graphql_name, province=province(info, code), value=row[column]))
+        return found
+
+    @strawberry.field(description="资质证书（所有省份）。 Qualification certificates from every province.")
+    async def qualifications(self, info: Info) -> list[QualificationCertificate]:
+        return await self._collect(info, q.QUALIFICATIONS_BY_USCC, QualificationCertificate.from_row)
+
+    @strawberry.field(description="诚信行为记录（所有省份）。 Credit records from every province, newest first.")
+    async def credit_records(self, info: Info) -> list[CreditRecord]:
+        records = await self._collect(info, q.CREDIT_RECORDS_BY_USCC, CreditRecord.from_row)
+        return sorted(records, key=lambda r: (r.decision_date, r.record_number), reverse=True)
+
+    @strawberry.field(description="黑名单记录（所有省份）。 Blacklist entries from every province.")
+    async def blacklist(self, info: Info) -> list[BlacklistEntry]:
+        return visible_blacklist(info, await self._collect(info, q.BLACKLIST_BY_USCC, BlacklistEntry.from_row))
+
+    @strawberry.field(description="注册在本企业的执业人员（所有省份）。 Practitioners registered with this enterprise.")
+    async def registered_persons(self, info: Info) -> list[RegisteredPerson]:
+        return await self._collect(info, q.REGISTRATIONS_BY_EMPLOYER, RegisteredPerson.from_row)
+
+    @strawberry.field(description="参与的项目（所有省份）。 Projects the enterprise takes part in, in every province.")
+    async def projects(self, info: Info) -> list[ProjectParticipation]:
+        def build(info: Info, code: str, row: Row) -> ProjectParticipation:
+            return ProjectParticipation(
+                role=row["role"], stage=row["stage"], province=province(info, code), project_number=row["project_number"]
+            )
+
+        return await self._collect(info, q.PARTICIPATIONS_BY_USCC, build)
+
+    @strawberry.field(description="本企业信息的完整性。 Which provinces answered for this enterprise.")
+    async def coverage(self, info: Info) -> Coverage:
+        await self.node.settle()
+        return coverage(info, self.node.answered(), self.node.missing())
+
+    async def _collect(self, info: Info, query: q.BatchQuery, build: Callable[[Info, str, Row], T]) -> list[T]:
+        lookup = rows_across(info.context, path_of(info), self.rows, query, self.uscc)
+        gathered: Gathered[list[Row]] = await self.node.track(lookup)
+        return [build(info, code, row) for code, rows in gathered.answers.items() for row in rows]
+
+    @classmethod
+    def merge(cls, uscc: str, rows: dict[str, Row], node: FederatedNode) -> Enterprise:
+        """Registration facts from the registering province when it holds a row, else the first."""
+        home = province_of_division(uscc_division(uscc))
+        main = rows.get(home) or next(iter(rows.values()))
+        return cls(
+            uscc=uscc,
+            uscc_valid=main["uscc_valid"],
+            name=main["name"],
+            legal_representative=main["legal_representative"],
+            registered_division=main["registered_division"],
+            address=main["address"],
+            registration_type=main["registration_type"],
+            safety_licence_number=main["safety_licence_number"],
+            node=node,
+            rows=rows,
+        )
+
+
+async def load_enterprise(ctx: Context, path: tuple[str | int, ...], uscc: str) -> Enterprise | None:
+    """Route by presence index and the USCC's division code, fetch the rows, merge them."""
+    home = province_of_division(uscc_division(uscc))
+    provinces = await route(ctx, central_queries.ENTERPRISE, uscc, home if home in ctx.sources.provinces else None)
+    gathered = await rows_across(ctx, path, provinces, q.ENTERPRISES_BY_USCC, uscc)
+    rows = {code: found[0] for code, found in gathered.answers.items() if found}
+    if not rows:
+        return None
+    return Enterprise.merge(uscc, rows, FederatedNode(provinces, gathered.failed))

@@ -1,0 +1,131 @@
+"""Projects (工程项目): held by the province where the project is located."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
+from typing import TypeVar
+
+import strawberry
+
+from resolvers.context import Context, Info
+from resolvers.federation import FederatedNode, Gathered, path_of, route, rows_across
+from resolvers.types.common import Coverage, Province, coverage, province
+from resolvers.types.enterprise import Enterprise, load_enterprise
+from resolvers.types.person import KeyPosition
+from sources import central_queries
+from sources import province_queries as q
+from sources.base import Row
+from sources.rules.identifiers import province_of_division
+
+T = TypeVar("T")
+
+
+@strawberry.type(description="项目阶段备案（报建→中标→合同备案→施工图审查→施工许可→竣工验收备案）。 A lifecycle filing.")
+class ProjectStage:
+    record_number: str = strawberry.field(description="备案编号（施工许可证号等）。 Record number, e.g. permit number.")
+    stage: str = strawberry.field(description="阶段。 Stage.")
+    filed_on: date = strawberry.field(description="备案日期。 Filing date.")
+    enterprise_uscc: str | None = strawberry.field(description="中标/承包/持证单位。 Winner, contractor or permit holder.")
+    amount: Decimal | None = strawberry.field(description="金额（万元）。 Amount in 10k yuan.")
+
+
+@strawberry.type(description="参建单位。 An enterprise taking part in a project, with its role.")
+class ProjectParty:
+    role: str = strawberry.field(description="角色：建设单位/勘察/设计/施工/监理/招标代理/造价咨询。 Role.")
+    stage: str | None = strawberry.field(description="参与阶段。 Stage.")
+    uscc: str = strawberry.field(description="单位信用代码。 USCC of the party.")
+
+    @strawberry.field(description="参建单位详情（所有省份）。 The enterprise, assembled from every province.")
+    async def enterprise(self, info: Info) -> Enterprise | None:
+        return await load_enterprise(info.context, path_of(info), self.uscc)
+
+
+@strawberry.type(description="工程项目。 A construction project, from the province where it is located.")
+class Project:
+    number: str = strawberry.field(description="全国项目编号。 National project number (PRJNUM).")
+    provincial_number: str | None = strawberry.field(description="省级项目编号。 Provincial project number.")
+    investment_code: str | None = strawberry.field(description="投资项目代码。 Investment project code.")
+    name: str = strawberry.field(description="项目名称。 Project name.")
+    location_division: str = strawberry.field(description="项目所在地区划代码。 Division code of the location.")
+    category: str = strawberry.field(description="项目分类。 Category.")
+    owner_uscc: str = strawberry.field(description="建设单位信用代码。 USCC of the owner (建设单位).")
+    total_investment: Decimal | None = strawberry.field(description="总投资（万元）。 Total investment, 10k yuan.")
+    state_funds_ratio: Decimal | None = strawberry.field(description="国有资金比例（%）。 State-owned funds ratio.")
+    status: str = strawberry.field(description="项目状态。 Status.")
+    province: Province = strawberry.field(description="项目所在省份。 Province holding the project.")
+    node: strawberry.Private[FederatedNode]
+
+    @strawberry.field(description="阶段备案。 Lifecycle filings in order.")
+    async def stages(self, info: Info) -> list[ProjectStage]:
+        def build(_: Info, __: str, row: Row) -> ProjectStage:
+            return ProjectStage(
+                record_number=row["record_number"], stage=row["stage"], filed_on=row["filed_on"],
+                enterprise_uscc=row["enterprise_uscc"], amount=row["amount"],
+            )
+
+        return await self._collect(info, q.STAGES_BY_PROJECT, build)
+
+    @strawberry.field(description="参建单位。 Parties of the project.")
+    async def parties(self, info: Info) -> list[ProjectParty]:
+        def build(_: Info, __: str, row: Row) -> ProjectParty:
+            return ProjectParty(role=row["role"], stage=row["stage"], uscc=row["uscc"])
+
+        return await self._collect(info, q.PARTIES_BY_PROJECT, build)
+
+    @strawberry.field(description="关键岗位人员。 Key personnel with their tenure.")
+    async def key_personnel(self, info: Info) -> list[KeyPosition]:
+        return await self._collect(info, q.KEY_PERSONNEL_BY_PROJECT, KeyPosition.from_row)
+
+    @strawberry.field(description="建设单位详情。 The owner (建设单位).")
+    async def owner(self, info: Info) -> Enterprise | None:
+        return await load_enterprise(info.context, path_of(info), self.owner_uscc)
+
+    @strawberry.field(description="本项目信息的完整性。 Which provinces answered for this project.")
+    async def coverage(self, info: Info) -> Coverage:
+        await self.node.settle()
+        return coverage(info, self.node.answered(), self.node.missing())
+
+    async def _collect(self, info: Info, query: q.BatchQuery, build: Callable[[Info, str, Row], T]) -> list[T]:
+        lookup = rows_across(info.context, path_of(info), [self.province.code], query, self.number)
+        gathered: Gathered[list[Row]] = await self.node.track(lookup)
+        return [build(info, code, row) for code, rows in gathered.answers.items() for row in rows]
+
+    @classmethod
+    def from_row(cls, info: Info, code: str, row: Row, node: FederatedNode) -> Project:
+        return cls(
+            number=row["project_number"], provincial_number=row["provincial_number"],
+            investment_code=row["investment_code"], name=row["name"], location_division=row["location_division"],
+            category=row["category"], owner_uscc=row["owner_uscc"], total_investment=row["total_investment"],
+            state_funds_ratio=row["state_funds_ratio"], status=row["status"], province=province(info, code), node=node,
+        )
+
+
+def home_of_project(ctx: Context, number: str) -> str | None:
+    """The province encoded in a national project number (its county code), when configured."""
+    if len(number) < 6 or not number[:6].isdigit():
+        return None
+    code = province_of_division(number[:6])
+    return code if code in ctx.sources.provinces else None
+
+
+async def load_project(info: Info, number: str) -> Project | None:
+    """Route by the number's county code and the presence index; the first holder wins."""
+    ctx = info.context
+    provinces = await route(ctx, central_queries.PROJECT, number, home_of_project(ctx, number))
+    return await _first_holder(info, number, provinces)
+
+
+async def load_project_in(info: Info, number: str, code: str) -> Project | None:
+    """A project whose province is already known (e.g. from a participation row)."""
+    return await _first_holder(info, number, [code])
+
+
+async def _first_holder(info: Info, number: str, provinces: list[str]) -> Project | None:
+    gathered = await rows_across(info.context, path_of(info), provinces, q.PROJECTS_BY_NUMBER, number)
+    node = FederatedNode(provinces, gathered.failed)
+    for code, rows in gathered.answers.items():
+        if rows:
+            return Project.from_row(info, code, rows[0], node)
+    return None
