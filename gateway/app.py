@@ -67,7 +67,7 @@ class GatewayGraphQL(OfflineGraphQL):
         return response
 
 
-def _today():  # noqa: ANN202 - a seam for tests that pin the date
+def _today():
     from datetime import date
 
     return date.today()

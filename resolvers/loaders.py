@@ -49,7 +49,7 @@ class Loaders:
         """Seed a loader with rows already fetched (e.g. by a page query) to skip a statement."""
         self.rows(province, query).prime(key, rows)
 
-    def _batch_fn(self, source: Source, query: BatchQuery):  # noqa: ANN202 - aiodataloader's callable
+    def _batch_fn(self, source: Source, query: BatchQuery):
         visibility = self._visibility
 
         async def load(keys: Sequence[str]) -> list[list[Row] | SourceError]:

@@ -3,6 +3,8 @@ that failed (the message comes from ``sources.rules.identifiers``)."""
 
 from __future__ import annotations
 
+from datetime import date
+from decimal import Decimal
 from typing import NewType
 
 import strawberry
@@ -22,8 +24,10 @@ def _parse_id_type(value: object) -> str:
     return value
 
 
-USCC = strawberry.scalar(
-    NewType("USCC", str),
+USCC = NewType("USCC", str)
+IdType = NewType("IdType", str)
+
+_USCC_SCALAR = strawberry.scalar(
     name="USCC",
     description=(
         "统一社会信用代码（GB 32100-2015，18位，含校验位）。"
@@ -34,8 +38,7 @@ USCC = strawberry.scalar(
     parse_value=_parse_uscc,
 )
 
-IdType = strawberry.scalar(
-    NewType("IdType", str),
+_ID_TYPE_SCALAR = strawberry.scalar(
     name="IdType",
     description=(
         "证件类型：居民身份证、护照、军官证、港澳居民来往内地通行证、台湾居民来往大陆通行证。"
@@ -43,4 +46,37 @@ IdType = strawberry.scalar(
     ),
     serialize=str,
     parse_value=_parse_id_type,
+)
+
+# Registered with the schema (StrawberryConfig.scalar_map), strawberry's recommended way.
+SCALAR_MAP: dict[object, object] = {USCC: _USCC_SCALAR, IdType: _ID_TYPE_SCALAR}
+
+
+def _parse_date(value: object) -> date:
+    if not isinstance(value, str):
+        raise ValueError("Date must be a string in ISO format YYYY-MM-DD")
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"Date must be in ISO format YYYY-MM-DD, got {value!r}") from None
+
+
+def _parse_decimal(value: object) -> Decimal:
+    try:
+        return Decimal(str(value))
+    except ArithmeticError:
+        raise ValueError(f"Decimal expected, got {value!r}") from None
+
+
+SCALAR_MAP[date] = strawberry.scalar(
+    name="Date",
+    description="日期，ISO 8601 格式 YYYY-MM-DD。 A calendar date, ISO 8601 (YYYY-MM-DD).",
+    serialize=date.isoformat,
+    parse_value=_parse_date,
+)
+SCALAR_MAP[Decimal] = strawberry.scalar(
+    name="Decimal",
+    description="精确十进制数（字符串形式）。 An exact decimal number, serialised as a string.",
+    serialize=str,
+    parse_value=_parse_decimal,
 )

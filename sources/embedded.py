@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 
-
 def _private_runtime_dir() -> str:
     """pgserver reads XDG_RUNTIME_DIR at import time and warns unless it is a private directory."""
     path = Path(tempfile.gettempdir()) / f"yrd-runtime-{os.getuid()}"

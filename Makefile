@@ -1,0 +1,38 @@
+# Yangtze River Delta credit gateway: the two commands are `make demo` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: install demo test bench schema lint ide-assets clean-demo
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+# GraphiQL's JS/CSS come from the npm registry at build time (never committed). Without npm the
+# gateway still serves GraphQL and its IDE page explains how to get the assets.
+ide-assets: install
+	-$(BIN)/python -m gateway.ide.fetch_assets
+
+demo: install ide-assets
+	$(BIN)/yrd-gateway demo
+
+test: install ide-assets
+	$(BIN)/pytest
+
+bench: install
+	$(BIN)/python -m bench.run
+
+schema: install
+	$(BIN)/yrd-gateway schema > schema.graphql
+
+lint: install
+	$(BIN)/ruff check .
+
+clean-demo:
+	rm -rf .demo

@@ -1,0 +1,39 @@
+"""Cursor encoding and the global credit-record order used to merge province pages."""
+
+from __future__ import annotations
+
+import random
+from datetime import date, timedelta
+
+import pytest
+
+from resolvers import pagination as pg
+
+
+def test_cursors_round_trip() -> None:
+    assert pg.decode_enterprise_cursor(pg.enterprise_cursor("9132X")) == "9132X"
+    cursor = pg.credit_cursor(date(2026, 1, 2), "JS-001", "320000")
+    assert pg.decode_credit_cursor(cursor) == (date(2026, 1, 2), "JS-001", "320000")
+
+
+@pytest.mark.parametrize("bad", ["", "!!!", pg.enterprise_cursor("x"), "eyJrIjoiYyJ9"])
+def test_foreign_or_broken_credit_cursor_is_rejected(bad: str) -> None:
+    with pytest.raises(pg.CursorError, match="invalid cursor"):
+        pg.decode_credit_cursor(bad)
+
+
+def test_credit_sort_key_orders_newest_first_then_number_desc_then_province() -> None:
+    rng = random.Random(3)
+    items = [
+        (date(2020, 1, 1) + timedelta(days=rng.randrange(30)), rng.choice(["A", "AB", "B", "A1", "Z"]), p)
+        for p in ("310000", "320000") for _ in range(50)
+    ]
+    ordered = sorted(items, key=lambda i: pg.credit_sort_key(*i))
+    expected = sorted(items, key=lambda i: (i[0], i[1].encode(), -int(i[2])), reverse=True)
+    assert ordered == expected
+
+
+def test_page_size_is_bounded() -> None:
+    pg.check_page_size(pg.MAX_PAGE_SIZE)
+    with pytest.raises(pg.GraphQLError, match="between 1 and"):
+        pg.check_page_size(pg.MAX_PAGE_SIZE + 1)
