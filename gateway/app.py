@@ -6,12 +6,13 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from datetime import date
 from typing import Any
 
 from graphql import ExecutionResult
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 from starlette.websockets import WebSocket
 from strawberry.http import GraphQLHTTPResponse
@@ -46,7 +47,7 @@ class GatewayGraphQL(OfflineGraphQL):
             identity=identity,
             sources=traced,
             trace=trace,
-            loaders=Loaders(traced, identity.record_visibility(_today())),
+            loaders=Loaders(traced, identity.record_visibility(date.today())),
             person_key_secret=self._settings.person_key_secret,
         )
         request.state.yrd_context = context
@@ -65,12 +66,6 @@ class GatewayGraphQL(OfflineGraphQL):
         if extensions:
             response["extensions"] = extensions
         return response
-
-
-def _today():
-    from datetime import date
-
-    return date.today()
 
 
 def create_app(settings: Settings) -> Starlette:
@@ -94,14 +89,12 @@ def create_app(settings: Settings) -> Starlette:
     graphql = GatewayGraphQL(holder, settings)
     routes = [
         Route("/graphql", graphql, methods=["GET", "POST"]),
-        Route("/", lambda _: _redirect(), methods=["GET"]),
+        Route("/", _to_graphql, methods=["GET"]),
         Route("/healthz", health, methods=["GET"]),
         *ide_asset_routes(),
     ]
     return Starlette(routes=routes, lifespan=lifespan)
 
 
-def _redirect() -> Response:
-    from starlette.responses import RedirectResponse
-
+async def _to_graphql(_: Request) -> Response:
     return RedirectResponse("/graphql")

@@ -68,7 +68,7 @@ class Settings:
     central: SourceConfig
     provinces: tuple[ProvinceSettings, ...]
     person_key_secret: bytes = field(repr=False)
-    breaker: BreakerConfig = BreakerConfig()
+    breaker: BreakerConfig = field(default_factory=BreakerConfig)
 
     def province(self, code: str) -> ProvinceSettings | None:
         return next((p for p in self.provinces if p.code == code), None)

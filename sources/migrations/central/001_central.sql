@@ -25,7 +25,7 @@ CREATE TABLE IF NOT EXISTS central.presence (
     PRIMARY KEY (subject_kind, subject_key, province_code)
 );
 
--- 行为代码字典 Behaviour-code dictionary: national codes (province_code NULL) and local code sets.
+-- 行为代码字典 Behaviour-code dictionary: national codes (province_code '000000') and local code sets.
 CREATE TABLE IF NOT EXISTS central.behaviour_code (
     code          text NOT NULL,
     province_code char(6) NOT NULL DEFAULT '000000',

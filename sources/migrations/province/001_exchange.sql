@@ -1,6 +1,6 @@
 -- Provincial exchange schema (统一数据标准): the tables every provincial database exposes to the
 -- regional gateway.  A province's own systems write these tables; the gateway only reads them.
--- Documented column by column in docs/exchange-schema.md (deploy/EXCHANGE_SCHEMA.md).
+-- Documented column by column in deploy/EXCHANGE_SCHEMA.md.
 -- Idempotent: every statement may run again on a migrated database.
 
 CREATE SCHEMA IF NOT EXISTS exchange;
