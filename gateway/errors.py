@@ -26,8 +26,8 @@ def client_error(error: GraphQLError) -> dict[str, Any]:
     original = error.original_error
     if original is None or _is_deliberate(error):
         return error.formatted
-    if isinstance(original, IdentifierError):
-        return {**error.formatted, "message": str(original), "extensions": {"code": "BAD_USER_INPUT"}}
+    if _is_input_error(error):
+        return {**error.formatted, "extensions": {"code": "BAD_USER_INPUT"}}
     error_id = uuid.uuid4().hex[:12]
     log.error("unexpected error %s at %s", error_id, error.path, exc_info=original)
     return {
@@ -36,6 +36,18 @@ def client_error(error: GraphQLError) -> dict[str, Any]:
         "path": error.path,
         "extensions": {"code": "INTERNAL_ERROR", "errorId": error_id},
     }
+
+
+def _is_input_error(error: GraphQLError) -> bool:
+    """A value the client sent failed a scalar's check (e.g. a USCC check character).  graphql-core
+    wraps the check's exception, possibly twice; its message names the variable and the check."""
+    cause: BaseException | None = error
+    while isinstance(cause, GraphQLError) and cause.original_error is not None:
+        cause = cause.original_error
+    if isinstance(cause, IdentifierError):
+        return True
+    # Variable coercion fails before execution (no path): graphql-core's own message, safe to show.
+    return error.path is None and isinstance(cause, GraphQLError | ValueError)
 
 
 def _is_deliberate(error: GraphQLError) -> bool:

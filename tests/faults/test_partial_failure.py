@@ -72,7 +72,8 @@ async def test_reads_work_without_the_central_store(stack: Stack) -> None:
     assert enterprise["coverage"]["complete"] is True
     central_errors = [e for e in body["errors"] if e["extensions"]["source"] == "central"]
     assert central_errors[0]["extensions"]["code"] == "SOURCE_UNAVAILABLE"
-    assert all(s["statements"] == 1 for s in body["extensions"]["sources"] if s["source"] != "central")
+    asked = {s["source"] for s in body["extensions"]["sources"] if s["statements"] > 0} - {"central"}
+    assert asked == {"310000", "320000", "330000"}  # broadcast: the index could not narrow it down
 
 
 async def test_slow_province_times_out(stack: Stack) -> None:
