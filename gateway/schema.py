@@ -1,6 +1,9 @@
 """The GraphQL schema, assembled from the resolvers.  ``schema.graphql`` is generated from it:
 
-    .venv/bin/yrd-gateway schema > schema.graphql
+    make schema        # = yrd-gateway schema > schema.graphql
+
+Each capability contributes its root fields as a class the root ``Query`` inherits from, so a new
+capability is one line here.
 """
 
 from __future__ import annotations
@@ -8,7 +11,13 @@ from __future__ import annotations
 import strawberry
 from strawberry.schema.config import StrawberryConfig
 
-from resolvers.query import Query
+from resolvers.query import ReadQuery
 from resolvers.scalars import SCALAR_MAP
+
+
+@strawberry.type(description="查询入口。 Entry points of the Yangtze River Delta credit gateway.")
+class Query(ReadQuery):
+    pass
+
 
 schema = strawberry.Schema(query=Query, config=StrawberryConfig(scalar_map=SCALAR_MAP))

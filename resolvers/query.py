@@ -25,8 +25,8 @@ def _bad_input(message: str) -> GraphQLError:
     return GraphQLError(message, extensions={"code": "BAD_USER_INPUT"})
 
 
-@strawberry.type(description="查询入口。 Read entry points of the Yangtze River Delta credit gateway.")
-class Query:
+@strawberry.type(description="读取入口。 Read entry points of the federated read path.")
+class ReadQuery:
     @strawberry.field(description="已配置的省份及其健康状况（实时探测）。 Configured provinces, each probed now.")
     async def provinces(self, info: Info) -> list[Province]:
         entries = list(info.context.sources.provinces.values())
