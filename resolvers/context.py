@@ -34,6 +34,8 @@ class Context:
     person_key_secret: bytes = field(repr=False)
     today: date = field(default_factory=date.today)
     failures: list[SourceFailure] = field(default_factory=list)
+    # Subjects this request looked at, as (kind, key): what the audit log records.
+    subjects: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def province_codes(self) -> list[str]:
@@ -46,6 +48,11 @@ class Context:
 
     def report(self, error: SourceError, path: tuple[str | int, ...]) -> None:
         self.failures.append(SourceFailure(error, path))
+
+    def touch(self, kind: str, key: str) -> None:
+        """Note that the request looked at a subject (kind 'person', 'enterprise', 'crosscheck', ...)."""
+        if (kind, key) not in self.subjects:
+            self.subjects.append((kind, key))
 
     def failed_sources(self) -> set[str]:
         return {f.error.source for f in self.failures}

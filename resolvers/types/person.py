@@ -149,6 +149,7 @@ class Person:
 
 async def load_person(ctx: Context, info: Info, key: str, home: str | None = None) -> Person | None:
     """Route by the presence index (and a home province if the key names one), then merge."""
+    ctx.touch("person", key)
     provinces = await route(ctx, central_queries.PERSON, key, home)
     gathered = await rows_across(ctx, path_of(info), provinces, q.PERSONS_BY_KEY, key)
     holders = {code: rows[0] for code, rows in gathered.answers.items() if rows}
