@@ -1,0 +1,150 @@
+"""``python -m bench.run``: the gateway against its floor on seeded data.
+
+Starts (or reuses) the embedded databases under ``.bench/``, seeds them only when empty or seeded
+at another scale, serves the gateway in a subprocess, then for each scenario: one checked pass
+over every variant (statement counts must match the floor's), the gateway under load, the floor
+under the same load. Prints a table and writes ``bench/results/latest.json`` and
+``latest-meta.json``. The gateway and the databases are stopped at the end, on errors and on
+Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import signal
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bench import report, scenarios, stack
+from bench.driver import Stats, client_for, floor_call, gateway_call, measure
+from bench.floor import Floor
+from bench.samples import Samples, pick
+from bench.server import running_gateway
+from bench.verify import StatementCheck, check
+from gateway.settings import Settings
+from sources.embedded import EmbeddedCluster
+
+
+@dataclass
+class Outcome:
+    """Everything one run measured."""
+
+    results: dict[str, dict[str, Stats]]
+    checks: dict[str, StatementCheck]
+    samples: Samples
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops as cleanly as Ctrl-C
+    started = time.monotonic()
+    root = args.data_dir.resolve()
+    _say(f"starting embedded databases under {root}")
+    cluster = stack.start(root)
+    try:
+        return _run(args, cluster, root, started)
+    except KeyboardInterrupt:
+        _say("interrupted")
+        return 130
+    finally:
+        _say("stopping the databases")
+        cluster.stop_all()
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n")[0])
+    parser.add_argument("--scale", type=float, default=5.0, help="seed scale (1.0 ≈ 1000 enterprises per province)")
+    parser.add_argument("--requests", type=int, default=2000, help="measured requests per scenario and side")
+    parser.add_argument("--concurrency", type=int, default=8, help="concurrent workers")
+    parser.add_argument("--warmup", type=int, default=None, help="unmeasured requests (default: requests/10, ≤100)")
+    parser.add_argument("--variants", type=int, default=24, help="distinct keys/pages each scenario rotates through")
+    parser.add_argument("--reseed", action="store_true", help="seed again even if the data is current")
+    parser.add_argument("--data-dir", type=Path, default=stack.BENCH_DIR, help="where the databases live")
+    return parser
+
+
+def _run(args: argparse.Namespace, cluster: EmbeddedCluster, root: Path, started: float) -> int:
+    settings = stack.bench_settings(cluster)
+    _say(f"preparing data (scale {args.scale:g}; seeded once, then reused)")
+    state, seeded = asyncio.run(stack.prepare(settings, root, args.scale, reseed=args.reseed))
+    config = stack.write_config(settings, root)
+    with running_gateway(config, root / "gateway.log") as url:
+        outcome = asyncio.run(_bench(settings, url, state, args))
+    meta = _meta(args, state, seeded, outcome, time.monotonic() - started)
+    path = report.write(outcome.results, meta)
+    print()
+    print(report.table(outcome.results))
+    print()
+    print(report.statements_lines(meta["statements"]))
+    print(f"\nwrote {path} and latest-meta.json in {meta['runtime_s']:.0f} s")
+    return 0
+
+
+async def _bench(settings: Settings, url: str, state: stack.SeedState, args: argparse.Namespace) -> Outcome:
+    floor = await Floor.open(settings)
+    try:
+        async with client_for(url, args.concurrency) as client:
+            samples = await pick(floor, state.showcase, args.variants, stack.SEED)
+            outcome = Outcome({}, {}, samples)
+            for scenario in scenarios.build(samples.usccs, samples.pages, samples.projects):
+                _say(f"{scenario.name}: checking statements over {len(scenario.variants)} variants")
+                outcome.checks[scenario.name] = await check(client, floor, scenario)
+                load = {"requests": args.requests, "concurrency": args.concurrency, "warmup": _warmup(args)}
+                _say(f"{scenario.name}: gateway, {args.requests} requests × {args.concurrency} workers")
+                gateway = await measure(gateway_call(client, scenario), **load)
+                _say(f"{scenario.name}: floor")
+                floor_stats = await measure(floor_call(floor, scenario), **load)
+                outcome.results[scenario.name] = {"gateway": gateway, "floor": floor_stats}
+            return outcome
+    finally:
+        await floor.close()
+
+
+def _meta(
+    args: argparse.Namespace, state: stack.SeedState, seeded: bool, outcome: Outcome, runtime: float
+) -> dict[str, Any]:
+    presence = sorted(outcome.samples.presence.values())
+    return {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "scale": state.scale,
+        "seed": state.seed,
+        "data_anchor": state.anchor,
+        "seeded_this_run": seeded,
+        "requests": args.requests,
+        "concurrency": args.concurrency,
+        "warmup": _warmup(args),
+        "variants": args.variants,
+        "cores": os.cpu_count(),
+        "machine": f"{platform.machine()} {platform.system()} {platform.release()}",
+        "python": platform.python_version(),
+        "runtime_s": round(runtime, 1),
+        "enterprise_credit_provinces_per_uscc": {"min": presence[0], "max": presence[-1]},
+        "statements": {name: c.summary() for name, c in outcome.checks.items()},
+    }
+
+
+def _warmup(args: argparse.Namespace) -> int:
+    """The checked pass already touched every variant; this only lets pools and caches settle."""
+    if args.warmup is not None:
+        return args.warmup
+    return max(args.concurrency, min(args.requests // 10, 100))
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _say(message: str) -> None:
+    print(f"[bench] {message}", file=sys.stderr, flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,87 @@
+"""The benchmark's databases: four embedded servers under ``.bench/``, migrated, and seeded only
+when they are empty or were seeded with another scale (seeding dominates a run's time)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from gateway.demo import DEMO_PROVINCES
+from gateway.operations import databases_are_empty, migrate_all, seed_all
+from gateway.settings import Settings, render_toml, settings_from_mapping
+from sources.embedded import EmbeddedCluster, start_cluster
+
+BENCH_DIR = Path(".bench")
+SEED = 2007
+# A fixed secret keeps the seeded person keys valid across runs; these databases hold only test data.
+SECRET = "bench-secret-not-for-production"
+SERVERS = [server for server, *_ in DEMO_PROVINCES] + ["central"]
+# The demo's pool sizes: what a small deployment would run with. The floor opens pools of the same size.
+PROVINCE_POOL = 8
+CENTRAL_POOL = 4
+
+
+@dataclass(frozen=True)
+class SeedState:
+    """What the databases under ``.bench/`` were seeded with; a different scale means re-seed."""
+
+    scale: float
+    seed: int
+    anchor: str
+    showcase: list[dict[str, Any]]
+
+
+def start(root: Path) -> EmbeddedCluster:
+    """Start (or reuse) the four embedded servers."""
+    return start_cluster(root, SERVERS)
+
+
+def bench_settings(cluster: EmbeddedCluster) -> Settings:
+    """Gateway settings pointing at the embedded servers (the shape of the demo's configuration)."""
+    raw = {
+        "gateway": {"person_key_secret": SECRET},
+        "central": {"dsn": cluster.dsn("central"), "pool_size": CENTRAL_POOL, "timeout_ms": 2000},
+        "provinces": [
+            {"code": code, "short_name": short, "name": name, "dsn": cluster.dsn(server),
+             "pool_size": PROVINCE_POOL, "timeout_ms": 3000}
+            for server, code, short, name in DEMO_PROVINCES
+        ],
+    }
+    return settings_from_mapping(raw, {})
+
+
+def write_config(settings: Settings, root: Path) -> Path:
+    """The TOML file the gateway subprocess is started with (contains DSNs: stays under .bench/)."""
+    path = root / "gateway.toml"
+    path.write_text(render_toml(settings), encoding="utf-8")
+    return path
+
+
+async def prepare(settings: Settings, root: Path, scale: float, *, reseed: bool) -> tuple[SeedState, bool]:
+    """Migrate, seed when needed; return the seed state and whether this run seeded."""
+    await migrate_all(settings)
+    state_file = root / "seed-state.json"
+    state = _read_state(state_file)
+    if state is not None and _current(state, scale, reseed) and not await databases_are_empty(settings):
+        return state, False
+    anchor = date.today()
+    showcase = await seed_all(settings, scale=scale, seed=SEED, anchor=anchor)
+    state = SeedState(scale, SEED, anchor.isoformat(), showcase)
+    state_file.write_text(json.dumps(asdict(state), ensure_ascii=False, indent=1), encoding="utf-8")
+    return state, True
+
+
+def _current(state: SeedState, scale: float, reseed: bool) -> bool:
+    return not reseed and state.scale == scale and state.seed == SEED
+
+
+def _read_state(path: Path) -> SeedState | None:
+    if not path.exists():
+        return None
+    try:
+        return SeedState(**json.loads(path.read_text(encoding="utf-8")))
+    except (ValueError, TypeError):
+        return None  # an unreadable state file only costs a re-seed
