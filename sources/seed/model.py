@@ -1,0 +1,123 @@
+"""The seed's public data shapes: which provinces to generate, and the generated data set.
+
+Rows are plain tuples in the column order of the migrations (``EXCHANGE_COLUMNS`` and
+``CENTRAL_COLUMNS`` name those columns), so the loader can hand them to
+``copy_records_to_table`` unchanged and a test can compare two data sets with ``==``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+Row = tuple[Any, ...]
+
+_PROVINCE_CODE = re.compile(r"^[1-9]\d0000$")
+
+# Tables in foreign-key order: a table comes after every table it references, so loading in this
+# order (and truncating in reverse) never trips a constraint.
+EXCHANGE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "enterprise": (
+        "uscc", "uscc_valid", "name", "legal_representative", "registered_division", "address",
+        "registration_type", "safety_licence_number", "entered_on", "updated_at",
+    ),
+    "qualification_certificate": (
+        "certificate_number", "uscc", "issuing_authority", "issued_on", "valid_until", "status",
+        "status_changed_on",
+    ),
+    "qualification_item": ("certificate_number", "item_no", "code", "sequence", "category", "grade"),
+    "person": ("person_key", "id_type", "id_number", "name", "gender", "birth_date"),
+    "registration": (
+        "registration_number", "person_key", "category", "specialty", "employer_uscc", "registered_on",
+        "valid_until", "status",
+    ),
+    "project": (
+        "project_number", "provincial_number", "investment_code", "name", "location_division", "category",
+        "owner_uscc", "total_investment", "state_funds_ratio", "status",
+    ),
+    "project_stage": (
+        "record_number", "project_number", "stage", "filed_on", "enterprise_uscc", "amount", "person_key",
+    ),
+    "project_party": ("project_number", "uscc", "role", "stage"),
+    "key_personnel": (
+        "id", "project_number", "person_key", "name", "registration_number", "role", "employer_uscc",
+        "start_date", "end_date", "change_document",
+    ),
+    "performance": ("id", "uscc", "project_number", "claimed_province", "role", "amount", "completed_on"),
+    "credit_record": (
+        "record_number", "subject_kind", "subject_uscc", "subject_person_key", "subject_name", "polarity",
+        "behaviour_code", "description", "project_number", "place_division", "decision_number",
+        "decision_date", "authority", "authority_level", "penalty", "fine", "penalty_until", "publish_from",
+        "publish_to", "status", "internal_note", "created_by", "created_at", "updated_by", "updated_at",
+    ),
+    "blacklist_entry": (
+        "entry_number", "subject_uscc", "subject_person_key", "subject_name", "basis", "authority",
+        "listed_on", "planned_release", "released_on",
+    ),
+}
+
+CENTRAL_COLUMNS: dict[str, tuple[str, ...]] = {
+    "division": ("code", "name", "valid_from", "valid_to"),
+    "presence": (
+        "subject_kind", "subject_key", "province_code", "has_bad_record", "has_blacklist", "version",
+        "updated_at",
+    ),
+    "behaviour_code": ("code", "province_code", "party", "category", "title"),
+    "code_crosswalk": ("province_code", "local_code", "national_code"),
+    "recognition_decision": (
+        "id", "recognising_province", "origin_province", "local_code", "decided_by", "basis",
+        "effective_from", "effective_to",
+    ),
+    "sync_watermark": ("province_code", "last_version", "updated_at"),
+}
+
+# Tables whose ``id`` is an identity column: the loader moves their sequences past the seeded ids.
+IDENTITY_TABLES = {"exchange": ("key_personnel", "performance"), "central": ("recognition_decision",)}
+
+
+@dataclass(frozen=True)
+class ProvinceSpec:
+    """A province taking part: division code ('320000'), abbreviation ('苏'), name ('江苏省')."""
+
+    code: str
+    short_name: str
+    name: str
+
+    def __post_init__(self) -> None:
+        if not _PROVINCE_CODE.match(self.code):
+            raise ValueError(f"province code must be a province-level division code like 320000, got {self.code!r}")
+        if not self.short_name or not self.name:
+            raise ValueError(f"province {self.code}: short_name and name must not be empty")
+
+    @property
+    def prefix(self) -> str:
+        """The two leading digits every division code of this province starts with."""
+        return self.code[:2]
+
+
+@dataclass
+class Dataset:
+    """A generated data set: exchange rows per province, central rows, and the showcase cases."""
+
+    provinces: tuple[ProvinceSpec, ...]
+    anchor: date
+    province_rows: dict[str, dict[str, list[Row]]] = field(default_factory=dict)
+    central_rows: dict[str, list[Row]] = field(default_factory=dict)
+    showcase: list[dict[str, Any]] = field(default_factory=list)
+
+    def rows(self, province: str, table: str) -> list[Row]:
+        """The rows of one exchange table of one province (empty when there are none)."""
+        return self.province_rows.get(province, {}).get(table, [])
+
+    def counts(self, province: str) -> dict[str, int]:
+        """Row count per exchange table of one province, in load order."""
+        return {table: len(self.rows(province, table)) for table in EXCHANGE_COLUMNS}
+
+    def case(self, case_id: str) -> dict[str, Any]:
+        """One showcase case by its id; KeyError when the data set has no such case."""
+        for case in self.showcase:
+            if case["case"] == case_id:
+                return case
+        raise KeyError(case_id)
