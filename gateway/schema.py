@@ -9,6 +9,7 @@ capability is one line here.
 from __future__ import annotations
 
 import strawberry
+from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 
 from resolvers.query import ReadQuery
@@ -20,4 +21,9 @@ class Query(ReadQuery):
     pass
 
 
-schema = strawberry.Schema(query=Query, config=StrawberryConfig(scalar_map=SCALAR_MAP))
+schema = strawberry.Schema(
+    query=Query,
+    config=StrawberryConfig(scalar_map=SCALAR_MAP),
+    # Portals send the same few documents again and again: parse and validate each once.
+    extensions=[lambda: ParserCache(maxsize=512), lambda: ValidationCache(maxsize=512)],
+)
