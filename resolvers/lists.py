@@ -39,7 +39,9 @@ class CreditRecordFilter:
     decided_to: date | None = strawberry.field(default=None, description="决定日期止。 Decided on or before.")
 
 
-async def enterprises_page(info: Info, filter: EnterpriseFilter | None, first: int, after: str | None) -> Connection[Enterprise]:
+async def enterprises_page(
+    info: Info, filter: EnterpriseFilter | None, first: int, after: str | None
+) -> Connection[Enterprise]:
     pg.check_page_size(first)
     f = filter or EnterpriseFilter()
     cursor = pg.decode_enterprise_cursor(after) if after else None

@@ -43,7 +43,9 @@ class QualificationCertificate:
     issuing_authority: str = strawberry.field(description="发证机关。 Issuing authority.")
     issued_on: date = strawberry.field(description="发证日期。 Date issued.")
     valid_until: date = strawberry.field(description="有效期至。 Valid until.")
-    status: str = strawberry.field(description="状态：有效/暂扣/撤回/注销。 Status (valid/suspended/revoked/cancelled).")
+    status: str = strawberry.field(
+        description="状态：有效/暂扣/撤回/注销。 Status (valid/suspended/revoked/cancelled)."
+    )
     status_changed_on: date | None = strawberry.field(description="状态变更日期。 Date of the last status change.")
     items: list[QualificationItem] = strawberry.field(description="资质项。 Qualification items.")
     province: Province = strawberry.field(description="证书所在省份。 Province holding the certificate.")
@@ -86,7 +88,9 @@ class ProjectParticipation:
 )
 class Enterprise:
     uscc: USCC = strawberry.field(description="统一社会信用代码。 Unified social credit code.")
-    uscc_valid: bool = strawberry.field(description="代码是否通过校验（历史数据可能不通过）。 Whether the code passes its checks.")
+    uscc_valid: bool = strawberry.field(
+        description="代码是否通过校验（历史数据可能不通过）。 Whether the code passes its checks."
+    )
     name: str = strawberry.field(description="企业名称。 Enterprise name.")
     legal_representative: str = strawberry.field(description="法定代表人。 Legal representative.")
     registered_division: str = strawberry.field(description="注册地区划代码。 Division code of registration.")
@@ -110,7 +114,8 @@ class Enterprise:
         for code, row in self.rows.items():
             for graphql_name, column in _COMPARED_FIELDS:
                 if row[column] != getattr(self, column):
-                    found.append(DataConflict(field_name=graphql_name, province=province(info, code), value=row[column]))
+                    conflict = DataConflict(field_name=graphql_name, province=province(info, code), value=row[column])
+                    found.append(conflict)
         return found
 
     @strawberry.field(description="资质证书（所有省份）。 Qualification certificates from every province.")
@@ -134,7 +139,10 @@ class Enterprise:
     async def projects(self, info: Info) -> list[ProjectParticipation]:
         def build(info: Info, code: str, row: Row) -> ProjectParticipation:
             return ProjectParticipation(
-                role=row["role"], stage=row["stage"], province=province(info, code), project_number=row["project_number"]
+                role=row["role"],
+                stage=row["stage"],
+                province=province(info, code),
+                project_number=row["project_number"],
             )
 
         return await self._collect(info, q.PARTICIPATIONS_BY_USCC, build)

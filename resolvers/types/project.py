@@ -22,12 +22,16 @@ from sources.rules.identifiers import province_of_division
 T = TypeVar("T")
 
 
-@strawberry.type(description="项目阶段备案（报建→中标→合同备案→施工图审查→施工许可→竣工验收备案）。 A lifecycle filing.")
+@strawberry.type(
+    description="项目阶段备案（报建→中标→合同备案→施工图审查→施工许可→竣工验收备案）。 A lifecycle filing."
+)
 class ProjectStage:
     record_number: str = strawberry.field(description="备案编号（施工许可证号等）。 Record number, e.g. permit number.")
     stage: str = strawberry.field(description="阶段。 Stage.")
     filed_on: date = strawberry.field(description="备案日期。 Filing date.")
-    enterprise_uscc: str | None = strawberry.field(description="中标/承包/持证单位。 Winner, contractor or permit holder.")
+    enterprise_uscc: str | None = strawberry.field(
+        description="中标/承包/持证单位。 Winner, contractor or permit holder."
+    )
     amount: Decimal | None = strawberry.field(description="金额（万元）。 Amount in 10k yuan.")
 
 

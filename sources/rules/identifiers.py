@@ -93,7 +93,9 @@ def validate_resident_id(value: str) -> str:
         raise IdentifierError(f"resident ID birth date {number[6:14]} is not a valid date") from None
     expected = id_check_char(number[:17])
     if number[17] != expected:
-        raise IdentifierError(f"resident ID check character failed (position 18 should be {expected}, got {number[17]})")
+        raise IdentifierError(
+            f"resident ID check character failed (position 18 should be {expected}, got {number[17]})"
+        )
     return number
 
 

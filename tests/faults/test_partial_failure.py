@@ -21,7 +21,7 @@ def _codes(items: list[dict]) -> set[str]:
     return {i["code"] for i in items}
 
 
-async def _until_complete(client, uscc: str, seconds: float = 5.0) -> dict:  # noqa: ANN001
+async def _until_complete(client, uscc: str, seconds: float = 5.0) -> dict:
     deadline = time.monotonic() + seconds
     while True:
         body = await gql(client, QUERY, u=uscc)

@@ -62,12 +62,15 @@ async def test_anhui_joins_by_configuration(stack: Stack) -> None:
 async def _check_four_provinces(client: httpx.AsyncClient, showcase: list[dict]) -> None:
     provinces = (await gql(client, "{ provinces { code healthy } }"))["data"]["provinces"]
     assert [(p["code"], p["healthy"]) for p in provinces] == [(c, True) for _, c, _, _ in PROVINCES]
-    page = await gql(client, '{ enterprises(first: 100, filter: {registeredProvince: "340000"}) { edges { node { uscc registeredProvince { code } presence { code } } } coverage { complete answered { code } } } }')
+    page = await gql(client, """{ enterprises(first: 100, filter: {registeredProvince: "340000"}) {
+        edges { node { uscc registeredProvince { code } presence { code } } }
+        coverage { complete answered { code } } } }""")
     edges = page["data"]["enterprises"]["edges"]
     assert edges and all(e["node"]["registeredProvince"]["code"] == "340000" for e in edges)
     assert len(page["data"]["enterprises"]["coverage"]["answered"]) == 4
     uscc = edges[0]["node"]["uscc"]
-    body = await gql(client, "query($u: USCC!) { enterprise(uscc: $u) { presence { code } coverage { complete } } }", u=uscc)
+    query = "query($u: USCC!) { enterprise(uscc: $u) { presence { code } coverage { complete } } }"
+    body = await gql(client, query, u=uscc)
     assert "340000" in {p["code"] for p in body["data"]["enterprise"]["presence"]}
     assert {s["source"] for s in body["extensions"]["sources"]} == {"310000", "320000", "330000", "340000", "central"}
     assert showcase

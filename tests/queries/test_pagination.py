@@ -59,7 +59,7 @@ async def test_credit_record_pages_follow_one_global_order(client: httpx.AsyncCl
 
 
 def _desc(text: str) -> tuple[int, ...]:
-    return tuple(-b for b in text.encode()) + (1,)
+    return (*(-b for b in text.encode()), 1)
 
 
 async def test_a_cursor_from_another_list_is_rejected(client: httpx.AsyncClient) -> None:

@@ -87,7 +87,8 @@ async def test_person_by_registration_number(client: httpx.AsyncClient, stack: S
     number = case["key"].get("registrationNumber")
     body = await gql(
         client,
-        "query($r: String!) { personByRegistration(registrationNumber: $r) { name keyPositions { role province { code } } } }",
+        """query($r: String!) { personByRegistration(registrationNumber: $r) {
+            name keyPositions { role province { code } } } }""",
         r=number,
     )
     positions = body["data"]["personByRegistration"]["keyPositions"]
@@ -106,7 +107,11 @@ async def test_project_with_parties_and_key_personnel(client: httpx.AsyncClient,
 
 
 async def test_unknown_subjects_are_null_not_errors(client: httpx.AsyncClient) -> None:
-    body = await gql(client, '{ project(number: "3201012601019999") { name } personByRegistration(registrationNumber: "苏000") { name } }')
+    query = (
+        '{ project(number: "3201012601019999") { name } '
+        'personByRegistration(registrationNumber: "苏000") { name } }'
+    )
+    body = await gql(client, query)
     assert body["data"] == {"project": None, "personByRegistration": None}
     assert "errors" not in body
 

@@ -25,4 +25,7 @@ def test_every_type_and_field_has_a_bilingual_description() -> None:
 
 
 def _bilingual(text: str | None) -> bool:
-    return bool(text) and any("\u4e00" <= ch <= "\u9fff" for ch in text) and any(ch.isascii() and ch.isalpha() for ch in text)
+    if not text:
+        return False
+    has_chinese = any("\u4e00" <= ch <= "\u9fff" for ch in text)
+    return has_chinese and any(ch.isascii() and ch.isalpha() for ch in text)
