@@ -18,6 +18,7 @@ from sources.errors import SourceError
 from sources.province_queries import BatchQuery
 
 T = TypeVar("T")
+_SIBLING_START_TURNS = 3
 
 
 @dataclass
@@ -77,24 +78,34 @@ class FederatedNode:
     def __init__(self, consulted: Iterable[str], failed: Iterable[str] = ()) -> None:
         self.consulted = list(dict.fromkeys(consulted))
         self.failed: set[str] = set(failed)
-        self._pending: list[asyncio.Future[object]] = []
+        self._pending = 0
+        self._idle: asyncio.Event | None = None
 
-    def track(self, work: Awaitable[Gathered[T]]) -> asyncio.Future[Gathered[T]]:
-        """Start ``work`` now and remember it; its failures count against this node's coverage."""
-        future = asyncio.ensure_future(work)
-        self._pending.append(future)  # type: ignore[arg-type]
-        future.add_done_callback(self._note_failures)
-        return future
+    async def track(self, work: Awaitable[Gathered[T]]) -> Gathered[T]:
+        """Await ``work``, counting it as pending meanwhile; its failures count against this node.
 
-    def _note_failures(self, future: asyncio.Future[Gathered[T]]) -> None:
-        if not future.cancelled() and future.exception() is None:
-            self.failed.update(future.result().failed)
+        A counter rather than a task per lookup: a page of 50 enterprises would otherwise create
+        hundreds of tasks per request for nothing but bookkeeping.
+        """
+        self._pending += 1
+        try:
+            result = await work
+            self.failed.update(result.failed)
+            return result
+        finally:
+            self._pending -= 1
+            if self._pending == 0 and self._idle is not None:
+                self._idle.set()
 
     async def settle(self) -> None:
         """Wait for every lookup of this node, including siblings that start in this same tick."""
-        await asyncio.sleep(0)  # let sibling field resolvers start and register their lookups
-        while any(not f.done() for f in self._pending):
-            await asyncio.gather(*self._pending, return_exceptions=True)
+        # Let sibling field resolvers start and register their lookups: graphql-core starts them in
+        # the same tick; a few extra turns tolerate wrappers (extensions, permissions) in between.
+        for _ in range(_SIBLING_START_TURNS):
+            await asyncio.sleep(0)
+        while self._pending:
+            self._idle = asyncio.Event()
+            await self._idle.wait()
 
     def answered(self) -> list[str]:
         return [code for code in self.consulted if code not in self.failed]

@@ -108,3 +108,25 @@ async def test_failures_never_leak_internals(stack: Stack) -> None:
     assert response.status_code == 200
     for leak in LEAKS:
         assert leak not in response.text
+
+
+async def test_coverage_counts_a_failure_in_a_sibling_field(stack: Stack) -> None:
+    """The enterprise row answers but its credit records time out: coverage (asked first in the
+    document) must still wait for the sibling field and report the province as missing."""
+    uscc = stack.case("tri_province_enterprise")["key"]["uscc"]
+    query = """query($u: USCC!) { enterprise(uscc: $u) {
+        coverage { complete missing { code } } name creditRecords { id } } }"""
+    blocker = await asyncpg.connect(stack.settings.province("310000").source.dsn)
+    try:
+        async with running_client(stack.settings) as client:
+            transaction = blocker.transaction()
+            await transaction.start()
+            await blocker.execute("LOCK TABLE exchange.credit_record IN ACCESS EXCLUSIVE MODE")
+            body = await gql(client, query, u=uscc)
+            await transaction.rollback()
+    finally:
+        await blocker.close()
+    enterprise = body["data"]["enterprise"]
+    assert enterprise["name"]
+    assert enterprise["coverage"] == {"complete": False, "missing": [{"code": "310000"}]}
+    assert body["errors"][0]["path"] == ["enterprise", "creditRecords"]
