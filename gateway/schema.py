@@ -12,12 +12,14 @@ import strawberry
 from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 
+from resolvers.business import BusinessQuery
 from resolvers.query import ReadQuery
 from resolvers.scalars import SCALAR_MAP
+from resolvers.statistics import StatisticsQuery
 
 
 @strawberry.type(description="查询入口。 Entry points of the Yangtze River Delta credit gateway.")
-class Query(ReadQuery):
+class Query(ReadQuery, StatisticsQuery, BusinessQuery):
     pass
 
 
