@@ -184,14 +184,10 @@ def _asset_url(request: Request, relative: str) -> str:
 
 def render_ide_page(request: Request, assets: IdeAssets) -> str:
     """HTML for GraphiQL whose every script and stylesheet comes from this server."""
-    styles = "\n".join(
-        f'<link rel="stylesheet" href="{html.escape(_asset_url(request, p))}">' for p in assets.styles
-    )
+    styles = "\n".join(f'<link rel="stylesheet" href="{html.escape(_asset_url(request, p))}">' for p in assets.styles)
     # Plain (non-module) scripts run in document order: React, ReactDOM, then GraphiQL's UMD
     # bundle, which reads them from window.React / window.ReactDOM.
-    scripts = "\n".join(
-        f'<script src="{html.escape(_asset_url(request, p))}"></script>' for p in assets.scripts
-    )
+    scripts = "\n".join(f'<script src="{html.escape(_asset_url(request, p))}"></script>' for p in assets.scripts)
     return _IDE_PAGE.substitute(
         title=html.escape(PAGE_TITLE),
         styles=styles,
