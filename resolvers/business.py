@@ -20,6 +20,7 @@ from graphql import GraphQLError
 
 from resolvers.context import Context, Info
 from resolvers.federation import Gathered, gather, path_of
+from resolvers.scalars import USCC
 from resolvers.statistics import asked_provinces
 from resolvers.types.common import Coverage, Province, coverage, province
 from sources import statistics_queries as sq
@@ -55,7 +56,7 @@ class TenderAward:
     description="在注册地以外省份中标的企业。 An enterprise that won tenders outside its registering province."
 )
 class CrossProvinceWinner:
-    uscc: str = strawberry.field(description="统一社会信用代码。 Unified social credit code.")
+    uscc: USCC = strawberry.field(description="统一社会信用代码。 Unified social credit code.")
     name: str | None = strawberry.field(description="企业名称（中标省份登记）。 Name as listed where it won.")
     home_province: Province = strawberry.field(
         description="注册地省份（信用代码第3-8位）。 Registering province (USCC positions 3-8)."
@@ -173,7 +174,7 @@ async def _bad_counts(ctx: Context, path: tuple[str | int, ...], wanted: dict[st
 
 def _winner(info: Info, uscc: str, awards: list[Award], counts: Mapping[str, int]) -> CrossProvinceWinner:
     return CrossProvinceWinner(
-        uscc=uscc,
+        uscc=USCC(uscc),
         name=next((row["enterprise_name"] for _, row in awards if row["enterprise_name"]), None),
         home_province=province(info, home_of(uscc)),
         awards=[TenderAward.of(info, a) for a in awards],
@@ -211,7 +212,7 @@ async def cross_province_winners(
         raise _bad_input(f"first must be between 1 and {MAX_WINNERS}, got {first}")
     period = default_period(ctx.today, period_from, period_to)
     home = _checked_home(home_province)
-    award_provinces = asked_provinces(ctx, [award_province] if award_province is not None else None)
+    award_provinces = asked_provinces(ctx, [award_province] if award_province is not None else None, "awardProvince")
     awards = await _awards(ctx, path, award_provinces, period, home)
     by_winner = group_awards(awards.answers)
     # A province that failed the first round is not asked again: its failure is already reported.

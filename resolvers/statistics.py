@@ -170,14 +170,15 @@ def _pushed_filter(f: CreditStatisticsFilter) -> sq.StatisticsFilter:
     )
 
 
-def asked_provinces(ctx: Context, wanted: list[str] | None) -> list[str]:
-    """Every configured province, or the requested ones (in configuration order); unknown codes are input errors."""
+def asked_provinces(ctx: Context, wanted: list[str] | None, argument: str) -> list[str]:
+    """Every configured province, or the requested ones (in configuration order); unknown codes are input errors
+    naming ``argument``."""
     configured = ctx.province_codes
     if wanted is None:
         return configured
     unknown = sorted(set(wanted) - set(configured))
     if unknown:
-        raise _bad_input(f"provinces not configured: {', '.join(unknown)}")
+        raise _bad_input(f"{argument}: not configured: {', '.join(unknown)}")
     return [code for code in configured if code in wanted]
 
 
@@ -197,7 +198,7 @@ async def credit_statistics(
     f = filter or CreditStatisticsFilter()
     dimensions = list(dict.fromkeys(group_by))
     pushed, grouping = _pushed_filter(f), grouping_of(dimensions)
-    provinces = asked_provinces(ctx, f.provinces)
+    provinces = asked_provinces(ctx, f.provinces, "filter.provinces")
     needs_codes = grouping.party or grouping.category or pushed.code_prefix is not None
     # The crosswalk comes first (the province statements need it); skipped when codes do not matter.
     crosswalk = await _crosswalk(ctx, path) if needs_codes else {}

@@ -123,7 +123,7 @@ async def test_filters_are_pushed_down(client: httpx.AsyncClient, stack: Stack) 
 
 
 async def test_bad_input_is_rejected_before_any_database(client: httpx.AsyncClient) -> None:
-    for f, text in (({"provinces": ["440000"]}, "not configured: 440000"),
+    for f, text in (({"provinces": ["440000"]}, "filter.provinces: not configured: 440000"),
                     ({"decidedFrom": "2025-02-01", "decidedTo": "2025-01-01"}, "decidedFrom"),
                     ({"behaviourCode": " "}, "behaviourCode")):
         body = await gql(client, QUERY, by=["YEAR"], f=f)

@@ -100,7 +100,7 @@ async def test_home_province_and_first(client: httpx.AsyncClient, stack: Stack) 
 
 async def test_bad_input_is_rejected(client: httpx.AsyncClient) -> None:
     for variables, text in (({"from": "2026-01-02", "to": "2026-01-01"}, "from"),
-                            ({"award": "440000"}, "not configured"),
+                            ({"award": "440000"}, "awardProvince: not configured"),
                             ({"home": "32"}, "homeProvince"),
                             ({"first": 0}, "first")):
         body = await gql(client, QUERY, **variables)
