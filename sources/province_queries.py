@@ -32,7 +32,9 @@ class Visibility:
         return (self.public_on, self.drafts_of == province)
 
 
-_VISIBLE = """
+# The visibility rule as SQL ($2 = public_on date or NULL, $3 = drafts of this province allowed):
+# one definition shared by every statement that reads credit records.
+VISIBLE_CLAUSE = """
     ($2::date IS NULL OR (status = 'published' AND $2::date BETWEEN publish_from AND publish_to))
     AND (status IN ('published', 'revoked') OR $3::boolean)
 """
@@ -94,7 +96,7 @@ CREDIT_RECORD_COLUMNS = """record_number, subject_kind, subject_uscc, subject_pe
 CREDIT_RECORDS_BY_USCC = BatchQuery(
     "credit_records_by_uscc",
     f"""SELECT {CREDIT_RECORD_COLUMNS} FROM exchange.credit_record
-         WHERE subject_uscc = ANY($1::text[]) AND {_VISIBLE}
+         WHERE subject_uscc = ANY($1::text[]) AND {VISIBLE_CLAUSE}
          ORDER BY decision_date DESC, record_number DESC""",
     "subject_uscc",
     uses_visibility=True,
@@ -103,7 +105,7 @@ CREDIT_RECORDS_BY_USCC = BatchQuery(
 CREDIT_RECORDS_BY_PERSON = BatchQuery(
     "credit_records_by_person",
     f"""SELECT {CREDIT_RECORD_COLUMNS} FROM exchange.credit_record
-         WHERE subject_person_key = ANY($1::text[]) AND {_VISIBLE}
+         WHERE subject_person_key = ANY($1::text[]) AND {VISIBLE_CLAUSE}
          ORDER BY decision_date DESC, record_number DESC""",
     "subject_person_key",
     uses_visibility=True,
@@ -250,7 +252,7 @@ async def credit_record_page(
     comparison = "<=" if inclusive else "<"
     return await source.fetch(
         f"""SELECT {CREDIT_RECORD_COLUMNS} FROM exchange.credit_record
-             WHERE {_VISIBLE}
+             WHERE {VISIBLE_CLAUSE}
                AND ($1::date IS NULL
                     OR (decision_date, record_number COLLATE "C") {comparison} ($1::date, $4::text COLLATE "C"))
                AND ($6::text IS NULL OR subject_uscc = $6)

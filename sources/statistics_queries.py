@@ -26,7 +26,7 @@ from sources.base import Row, Source
 # The one definition of "which records may this request see", shared with the lists so that a
 # statistic never counts a record the same caller could not list.  It reads $2 (public_on) and
 # $3 (drafts of this province allowed): every statement below keeps those two positions for it.
-from sources.province_queries import _VISIBLE, Visibility
+from sources.province_queries import VISIBLE_CLAUSE, Visibility
 
 # National codes are `<party letter><version digit>-<category>-<item>` (建市[2007]9号): A1 … E1.
 # Local code sets start with a province prefix (SH, JS, ZJ, AH or P + two digits), never this.
@@ -67,7 +67,7 @@ WITH crosswalk AS (
            r.decision_date, r.polarity, r.fine
       FROM exchange.credit_record r
       LEFT JOIN crosswalk c ON c.local_code = r.behaviour_code
-     WHERE {_VISIBLE}
+     WHERE {VISIBLE_CLAUSE}
        AND ($1::text IS NULL OR r.polarity = $1)
        AND ($6::date IS NULL OR r.decision_date >= $6)
        AND ($7::date IS NULL OR r.decision_date <= $7)
@@ -150,7 +150,7 @@ SELECT subject_uscc AS uscc, count(*) AS bad_records
  WHERE subject_uscc = ANY($1::text[])
    AND polarity = 'bad' AND status = 'published'
    AND $4::date BETWEEN publish_from AND publish_to
-   AND {_VISIBLE}
+   AND {VISIBLE_CLAUSE}
  GROUP BY subject_uscc
 """
 
