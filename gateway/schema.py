@@ -13,13 +13,14 @@ from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 
 from resolvers.business import BusinessQuery
+from resolvers.crosscheck.query import CrossCheckQuery
 from resolvers.query import ReadQuery
 from resolvers.scalars import SCALAR_MAP
 from resolvers.statistics import StatisticsQuery
 
 
 @strawberry.type(description="查询入口。 Entry points of the Yangtze River Delta credit gateway.")
-class Query(ReadQuery, StatisticsQuery, BusinessQuery):
+class Query(ReadQuery, StatisticsQuery, BusinessQuery, CrossCheckQuery):
     pass
 
 

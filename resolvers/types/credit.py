@@ -5,10 +5,14 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 from enum import Enum
+from typing import Annotated
 
 import strawberry
 
+from resolvers import recognition
 from resolvers.context import Info
+from resolvers.crosscheck.loading import recognition_rules
+from resolvers.federation import path_of
 from resolvers.types.common import Province, province
 from sources.base import Row
 from sources.rules.publication import blacklist_is_active
@@ -18,6 +22,52 @@ from sources.rules.publication import blacklist_is_active
 class Polarity(Enum):
     GOOD = strawberry.enum_value("good", description="良好行为记录。 Good behaviour.")
     BAD = strawberry.enum_value("bad", description="不良行为记录。 Bad behaviour.")
+
+
+_AS_OF = "基准日，默认今天。 Date to judge recognition decisions at (default today)."
+
+
+@strawberry.enum(description="互认依据。 Why a record counts in a province (mutual recognition, 互认).")
+class RecognitionBasis(Enum):
+    ISSUING_PROVINCE = strawberry.enum_value(
+        "ISSUING_PROVINCE", description="记录发布省份。 The province that issued the record.")
+    NATIONAL_STANDARD = strawberry.enum_value(
+        "NATIONAL_STANDARD", description="国家标准行为代码，各省通认。 A national code: recognised everywhere.")
+    CROSSWALK = strawberry.enum_value(
+        "CROSSWALK", description="地方代码经中心库对照表对应国家代码。 A local code mapped to a national one.")
+    DECISION = strawberry.enum_value(
+        "DECISION", description="中心库记录的互认决定。 A recognition decision recorded in the central store.")
+
+
+@strawberry.type(description="互认决定。 A recognition decision: who decided, on what basis, when it applies.")
+class RecognitionDecision:
+    decided_by: str = strawberry.field(description="决定机关。 The deciding authority.")
+    basis: str = strawberry.field(description="决定依据。 The basis of the decision.")
+    effective_from: date = strawberry.field(description="生效日期。 First day in effect.")
+    effective_to: date | None = strawberry.field(
+        description="失效日期（含），空为长期有效。 Last day in effect; null: open-ended."
+    )
+
+
+@strawberry.type(description="记录在某省的认可。 A province in which a record counts, and on what basis.")
+class Recognition:
+    province: Province = strawberry.field(description="认可该记录的省份。 The recognising province.")
+    basis: RecognitionBasis = strawberry.field(description="认可依据。 The basis of recognition.")
+    decision: RecognitionDecision | None = strawberry.field(
+        description="依据为互认决定时的决定内容。 The decision, when the basis is DECISION."
+    )
+
+    @classmethod
+    def of(cls, info: Info, grant: recognition.Grant) -> Recognition:
+        decision = grant.decision
+        return cls(
+            province=province(info, grant.province),
+            basis=RecognitionBasis(grant.basis.value),
+            decision=RecognitionDecision(
+                decided_by=decision.decided_by, basis=decision.basis, effective_from=decision.effective_from,
+                effective_to=decision.effective_to,
+            ) if decision else None,
+        )
 
 
 @strawberry.type(description="诚信行为记录。 A credit-behaviour record, from the province that holds it.")
@@ -49,6 +99,32 @@ class CreditRecord:
     status: str = strawberry.field(
         description="状态：draft/reviewed/published/revoked。 Workflow status (采集/审核/发布/撤销)."
     )
+
+    @strawberry.field(
+        description=(
+            "国家行为代码：国家代码即其本身，地方代码取中心库对照表，否则为空（中心库不可用时地方代码为空）。"
+            " National behaviour code: the code itself if national, its crosswalk target if mapped, else null"
+            " (also null for a local code while the central store is unavailable)."
+        )
+    )
+    async def national_code(self, info: Info) -> str | None:
+        rules = await recognition_rules(info.context, path_of(info))
+        return rules.national_code(self.behaviour_code, self.province.code)
+
+    @strawberry.field(
+        description=(
+            "该记录在哪些省份被认可（互认），按基准日判断互认决定是否有效。"
+            " The provinces in which this record counts (mutual recognition), decisions judged at `asOf`."
+        )
+    )
+    async def recognized_in(
+        self, info: Info,
+        as_of: Annotated[date | None, strawberry.argument(description=_AS_OF)] = None,
+    ) -> list[Recognition]:
+        ctx = info.context
+        rules = await recognition_rules(ctx, path_of(info))
+        grants = rules.grants(self.behaviour_code, self.province.code, ctx.province_codes, as_of or ctx.today)
+        return [Recognition.of(info, grant) for grant in grants]
 
     @classmethod
     def from_row(cls, info: Info, code: str, row: Row) -> CreditRecord:

@@ -1,0 +1,43 @@
+"""From the sources' fact rows to plain facts (pure: no database)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from decimal import Decimal
+
+from resolvers.crosscheck.facts import Claim, Filing, enterprise_facts, person_facts, project_facts
+from sources.crosscheck_queries import Fact, decode
+
+SH, JS = "310000", "320000"
+USCC = "91320106MA1MY3X45H"
+
+
+def test_payloads_decode_dates_exact_amounts_and_padded_provinces() -> None:
+    values = decode(json.dumps({"filed_on": "2026-03-01", "amount": 27483.12, "claimed_province": "320000 ",
+                                "end_date": None, "id": 7}))
+    assert values == {"filed_on": date(2026, 3, 1), "amount": Decimal("27483.12"), "claimed_province": JS,
+                      "end_date": None, "id": 7}
+    # PostgreSQL writes numerics with their scale; the decimal survives exactly (no float on the way).
+    assert decode('{"amount": 8650.00}')["amount"] == Decimal("8650.00")
+
+
+def test_enterprise_facts_keep_their_province() -> None:
+    filing = Fact("filing", {"record_number": "HT1", "project_number": "P1", "stage": "合同备案",
+                             "filed_on": date(2026, 1, 1), "enterprise_uscc": USCC, "amount": Decimal("1")})
+    claim = Fact("claim", {"id": 3, "project_number": "P1", "claimed_province": SH, "role": "施工",
+                           "amount": None, "completed_on": None})
+    listing = Fact("listing", {"name": "甲", "legal_representative": "张", "registered_division": "320106"})
+    facts = enterprise_facts(USCC, {SH: [filing, listing], JS: [claim, listing]})
+    assert facts.filings == [Filing(SH, "HT1", "P1", "合同备案", date(2026, 1, 1), USCC, Decimal("1"))]
+    assert facts.claims == [Claim(JS, 3, "P1", SH, "施工", None, None)]
+    assert [row.province for row in facts.listings] == [SH, JS]
+
+
+def test_person_facts_and_projects() -> None:
+    person = person_facts("k", {JS: [Fact("person", {"name": "王五"})], SH: []})
+    assert person.holders == {JS: "王五"}
+    assert project_facts(SH, "P1", []) is None  # the province holds no such project
+    found = project_facts(SH, "P1", [Fact("project", {"name": "x", "owner_uscc": USCC}),
+                                      Fact("party", {"uscc": USCC, "role": "施工"})])
+    assert found is not None and found.parties[0].role == "施工" and found.filings == ()
