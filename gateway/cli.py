@@ -1,4 +1,4 @@
-"""The ``yrd-gateway`` command line: serve, demo, migrate, seed, schema."""
+"""The ``yrd-gateway`` command line: serve, demo, migrate, seed, schema, token, audit verify."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from gateway.settings import Settings, SettingsError, load_settings
+from resolvers.identity import ROLES
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -46,7 +47,28 @@ def _parser() -> argparse.ArgumentParser:
     seed.set_defaults(run=_seed)
     schema = commands.add_parser("schema", help="print the GraphQL schema (SDL)")
     schema.set_defaults(run=_schema)
+    _token_parser(commands)
+    _audit_parser(commands)
     return parser
+
+
+def _token_parser(commands: argparse._SubParsersAction) -> None:
+    token = commands.add_parser("token", help="print a signed bearer token for development (HS256 secret)")
+    token.add_argument("--config", default=None, help="TOML configuration (default: the demo's gateway.toml)")
+    token.add_argument("--role", action="append", required=True, choices=ROLES, help="role (repeatable)")
+    token.add_argument("--province", default=None, help="division code, required for regulator and reviewer")
+    token.add_argument("--sub", default=None, help="subject (default: dev-<role>-<province>)")
+    token.add_argument("--org", default=None, help="organisation")
+    token.add_argument("--ttl", type=int, default=3600, help="lifetime in seconds (default 3600)")
+    token.set_defaults(run=_token)
+
+
+def _audit_parser(commands: argparse._SubParsersAction) -> None:
+    audit = commands.add_parser("audit", help="audit-log tools")
+    actions = audit.add_subparsers(required=True, metavar="ACTION")
+    verify = actions.add_parser("verify", help="check the audit log's hash chain; report the first broken entry")
+    _config_arg(verify)
+    verify.set_defaults(run=_audit_verify)
 
 
 def _config_arg(parser: argparse.ArgumentParser) -> None:
@@ -93,6 +115,56 @@ def _schema(_: argparse.Namespace) -> None:
     from gateway.schema import schema
 
     print(schema.as_str())
+
+
+def _token(args: argparse.Namespace) -> int:
+    from gateway.auth import AuthError, issue_token
+    from gateway.demo import demo_dir
+
+    config = args.config or demo_dir() / "gateway.toml"
+    if args.config is None and not config.exists():
+        print("no configuration: pass --config FILE (or run `yrd-gateway demo` once)", file=sys.stderr)
+        return 2
+    auth = load_settings(config).auth
+    if auth.algorithm != "HS256":
+        print("this configuration has only a public key: tokens are issued by your identity provider",
+              file=sys.stderr)
+        return 2
+    subject = args.sub or "-".join(["dev", *args.role, *([args.province] if args.province else [])])
+    try:
+        print(issue_token(auth, subject=subject, roles=args.role, province=args.province, org=args.org,
+                          ttl_s=args.ttl))
+    except AuthError as exc:
+        print(f"cannot issue a token: {exc.message}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _audit_verify(args: argparse.Namespace) -> int:
+    from gateway.audit import verify_chain
+    from sources.errors import SourceError
+    from sources.postgres import PostgresSource
+
+    settings = load_settings(args.config)
+
+    async def run():
+        central = PostgresSource(settings.central)
+        try:
+            return await verify_chain(central)
+        finally:
+            await central.close()
+
+    try:
+        report = asyncio.run(run())
+    except SourceError as exc:
+        print(f"cannot read the audit log: {exc.message}", file=sys.stderr)
+        return 2
+    if report.intact:
+        print(f"audit chain intact: {report.checked} entries")
+        return 0
+    print(f"audit chain BROKEN at entry seq={report.broken_seq} id={report.broken_entry}: {report.reason}"
+          f" ({report.checked} entries before it are intact)")
+    return 1
 
 
 def _demo(args: argparse.Namespace) -> None:

@@ -8,6 +8,7 @@ import asyncio
 import json
 import os
 import secrets
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -28,10 +29,19 @@ def demo_dir() -> Path:
     return Path(os.environ.get("YRD_DEMO_DIR", ".demo")).resolve()
 
 
-def demo_settings(cluster: EmbeddedCluster, secret: str) -> Settings:
+@dataclass(frozen=True)
+class DemoSecrets:
+    """Secrets the demo keeps across runs: the seeded person keys and the issued tokens depend on them."""
+
+    person_key: str
+    jwt: str
+
+
+def demo_settings(cluster: EmbeddedCluster, secrets_: DemoSecrets, root: Path | None = None) -> Settings:
     """The configuration the demo runs with, pointing at the embedded servers."""
-    raw = {
-        "gateway": {"person_key_secret": secret},
+    raw: dict = {
+        "gateway": {"person_key_secret": secrets_.person_key},
+        "auth": {"secret": secrets_.jwt},
         "central": {"dsn": cluster.dsn("central"), "pool_size": 4, "timeout_ms": 2000},
         "provinces": [
             {"code": code, "short_name": short, "name": name, "dsn": cluster.dsn(server),
@@ -39,15 +49,31 @@ def demo_settings(cluster: EmbeddedCluster, secret: str) -> Settings:
             for server, code, short, name in DEMO_PROVINCES
         ],
     }
+    if root is not None:
+        raw["audit"] = {"spool_dir": str(root / "audit-spool")}
     return settings_from_mapping(raw, {})
 
 
-def _secret(root: Path) -> str:
-    """Keep the person-key secret across runs: the seeded person keys depend on it."""
+def _secrets(root: Path) -> DemoSecrets:
+    """Keep the secrets across runs; a configuration from before [auth] existed gets a new JWT secret."""
     config = root / "gateway.toml"
     if config.exists():
-        return load_settings(config, {}).person_key_secret.decode()
-    return secrets.token_hex(16)
+        settings = load_settings(config, {})
+        jwt_secret = settings.auth.secret.decode() if settings.auth.secret else secrets.token_hex(32)
+        return DemoSecrets(settings.person_key_secret.decode(), jwt_secret)
+    return DemoSecrets(secrets.token_hex(16), secrets.token_hex(32))
+
+
+def print_tokens(settings: Settings) -> None:
+    """One regulator token per province, for GraphiQL's Headers tab."""
+    from gateway.auth import issue_token
+
+    print("Regulator tokens (12 h; GraphiQL → Headers: {\"Authorization\": \"Bearer <token>\"}):")
+    for p in settings.provinces:
+        token = issue_token(settings.auth, subject=f"demo-regulator-{p.code}", roles=["regulator"],
+                            province=p.code, org=f"{p.name}住房和城乡建设厅", ttl_s=12 * 3600)
+        print(f"  {p.name} {p.code}: {token}")
+    print("More: yrd-gateway token --role regulator --province 320000 (uses the demo's gateway.toml)\n")
 
 
 async def prepare(settings: Settings, root: Path, scale: float) -> list[dict]:
@@ -74,13 +100,16 @@ def run_demo(host: str, port: int, scale: float) -> None:
 
     root = demo_dir()
     root.mkdir(parents=True, exist_ok=True)
-    secret = _secret(root)
+    kept = _secrets(root)
     cluster = start_cluster(root, [server for server, *_ in DEMO_PROVINCES] + ["central"])
     try:
-        settings = demo_settings(cluster, secret)
-        (root / "gateway.toml").write_text(render_toml(settings), encoding="utf-8")
+        settings = demo_settings(cluster, kept, root)
+        config = root / "gateway.toml"
+        config.write_text(render_toml(settings), encoding="utf-8")
+        config.chmod(0o600)  # it holds the secrets
         showcase = asyncio.run(prepare(settings, root, scale))
         print_showcase(showcase, f"http://{host}:{port}/graphql")
+        print_tokens(settings)
         serve(settings, host, port)
     finally:
         cluster.stop_all()

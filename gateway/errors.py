@@ -17,8 +17,13 @@ from sources.rules.identifiers import IdentifierError
 
 log = logging.getLogger("yrd.errors")
 
-# Codes we raise on purpose; their messages were written for clients.
-DELIBERATE_CODES = frozenset({"BAD_USER_INPUT", "SOURCE_UNAVAILABLE", "SOURCE_TIMEOUT", "SOURCE_ERROR"})
+# Codes we raise on purpose; their messages were written for clients.  FORBIDDEN comes from the
+# permission classes (resolvers.permissions); the limit codes are raised before execution.
+DELIBERATE_CODES = frozenset({
+    "BAD_USER_INPUT", "SOURCE_UNAVAILABLE", "SOURCE_TIMEOUT", "SOURCE_ERROR", "FORBIDDEN",
+    "TOO_MANY_TOKENS", "QUERY_TOO_DEEP", "TOO_MANY_ALIASES", "TOO_MANY_ROOT_FIELDS", "PAGE_TOO_LARGE",
+    "QUERY_TOO_COSTLY", "INTROSPECTION_DISABLED", "REQUEST_TIMEOUT",
+})
 
 
 def client_error(error: GraphQLError) -> dict[str, Any]:

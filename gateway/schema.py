@@ -12,6 +12,8 @@ import strawberry
 from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 
+from gateway.limits import QueryLimits
+from resolvers.audit import AuditQuery
 from resolvers.business import BusinessQuery
 from resolvers.crosscheck.query import CrossCheckQuery
 from resolvers.query import ReadQuery
@@ -20,13 +22,14 @@ from resolvers.statistics import StatisticsQuery
 
 
 @strawberry.type(description="查询入口。 Entry points of the Yangtze River Delta credit gateway.")
-class Query(ReadQuery, StatisticsQuery, BusinessQuery, CrossCheckQuery):
+class Query(ReadQuery, StatisticsQuery, BusinessQuery, CrossCheckQuery, AuditQuery):
     pass
 
 
 schema = strawberry.Schema(
     query=Query,
     config=StrawberryConfig(scalar_map=SCALAR_MAP),
-    # Portals send the same few documents again and again: parse and validate each once.
-    extensions=[lambda: ParserCache(maxsize=512), lambda: ValidationCache(maxsize=512)],
+    # QueryLimits first: a document over the limits is refused before it is parsed further or
+    # validated.  Portals send the same few documents again and again: parse and validate each once.
+    extensions=[QueryLimits, lambda: ParserCache(maxsize=512), lambda: ValidationCache(maxsize=512)],
 )

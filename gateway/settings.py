@@ -20,12 +20,29 @@ Example (see ``deploy/gateway.example.toml``)::
     dsn = "postgresql://…/js"            # or env YRD_DSN_320000
     pool_size = 8
     timeout_ms = 3000
+
+    [auth]                               # bearer JWTs; no token means PUBLIC
+    algorithm = "HS256"                  # or "RS256" with public_key_file
+    secret = "…"                         # HS256 only; or env YRD_JWT_SECRET
+    issuer = "yrd-gateway"
+    audience = "yrd-gateway"
+    public_introspection = true
+    public_graphiql = true
+
+    [limits]                             # abuse limits, see gateway/limits.py
+    max_depth = 15
+    max_cost = 20000
+
+    [audit]
+    spool_dir = "/var/lib/yrd/audit-spool"   # one per replica
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
+import tempfile
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -61,6 +78,56 @@ class ProvinceSettings:
         return self.info.name
 
 
+ALGORITHMS = ("HS256", "RS256")
+
+
+@dataclass(frozen=True)
+class AuthSettings:
+    """How bearer tokens are checked.  HS256 uses ``secret``; RS256 verifies with ``public_key``
+    (PEM) and can only issue tokens when ``private_key`` is configured too (tests, development)."""
+
+    algorithm: str = "HS256"
+    secret: bytes | None = field(default=None, repr=False)
+    public_key: str | None = field(default=None, repr=False)
+    private_key: str | None = field(default=None, repr=False)
+    issuer: str = "yrd-gateway"
+    audience: str = "yrd-gateway"
+    leeway_s: int = 30
+    max_ttl_s: int = 86_400
+    public_introspection: bool = True
+    public_graphiql: bool = True
+
+    @property
+    def can_verify(self) -> bool:
+        return bool(self.secret if self.algorithm == "HS256" else self.public_key)
+
+
+@dataclass(frozen=True)
+class LimitSettings:
+    """Abuse limits; every rejection is a GraphQL error with a stable ``extensions.code``."""
+
+    max_depth: int = 15
+    max_aliases: int = 30
+    max_tokens: int = 3000
+    max_root_fields: int = 10
+    max_page_size: int = 100
+    list_cost_factor: int = 5
+    max_cost: int = 20_000
+    max_body_bytes: int = 64 * 1024
+    public_rate_per_minute: int = 600
+    identity_rate_per_minute: int = 3000
+    timeout_ms: int = 15_000
+    public_persisted_only: bool = False
+    persisted_queries: Path | None = None
+
+
+@dataclass(frozen=True)
+class AuditSettings:
+    """Where audit entries wait while the central store is unreachable (one directory per replica)."""
+
+    spool_dir: Path
+
+
 @dataclass(frozen=True)
 class Settings:
     """The whole gateway configuration."""
@@ -69,6 +136,17 @@ class Settings:
     provinces: tuple[ProvinceSettings, ...]
     person_key_secret: bytes = field(repr=False)
     breaker: BreakerConfig = field(default_factory=BreakerConfig)
+    auth: AuthSettings = field(default_factory=AuthSettings)
+    limits: LimitSettings = field(default_factory=LimitSettings)
+    audit: AuditSettings | None = None
+
+    @property
+    def audit_spool(self) -> Path:
+        """The configured spool, else one per central store under the temp dir (stable across restarts)."""
+        if self.audit is not None:
+            return self.audit.spool_dir
+        tag = hashlib.sha256(self.central.dsn.encode()).hexdigest()[:12]
+        return Path(tempfile.gettempdir()) / f"yrd-audit-spool-{tag}"
 
     def province(self, code: str) -> ProvinceSettings | None:
         return next((p for p in self.provinces if p.code == code), None)
@@ -109,7 +187,116 @@ def settings_from_mapping(raw: Mapping[str, Any], env: Mapping[str, str]) -> Set
             failures=_int(gateway, "breaker_failures", "gateway", default=3),
             reset_s=_int(gateway, "breaker_reset_ms", "gateway", default=2000) / 1000,
         ),
+        auth=_auth(_table(raw, "auth", required=False), env),
+        limits=_limits(_table(raw, "limits", required=False)),
+        audit=_audit(_table(raw, "audit", required=False)),
     )
+
+
+def _auth(table: Mapping[str, Any], env: Mapping[str, str]) -> AuthSettings:
+    _known_keys(table, "auth", AuthSettings)
+    algorithm = table.get("algorithm", "HS256")
+    if algorithm not in ALGORITHMS:
+        raise SettingsError(f"auth.algorithm must be one of {', '.join(ALGORITHMS)}, got {algorithm!r}")
+    secret = env.get("YRD_JWT_SECRET") or table.get("secret")
+    if secret is not None and (not isinstance(secret, str) or len(secret) < 32):
+        raise SettingsError("auth.secret (or YRD_JWT_SECRET) must be a string of 32+ characters")
+    if algorithm == "HS256" and table.get("public_key_file"):
+        raise SettingsError("auth.public_key_file needs auth.algorithm = \"RS256\"")
+    public_key = _pem(table, "public_key_file")
+    if algorithm == "RS256" and public_key is None:
+        raise SettingsError("auth.public_key_file is required when auth.algorithm = \"RS256\"")
+    return AuthSettings(
+        algorithm=algorithm,
+        secret=secret.encode() if secret else None,
+        public_key=public_key,
+        private_key=_pem(table, "private_key_file"),
+        issuer=_str(table, "issuer", "auth") if "issuer" in table else "yrd-gateway",
+        audience=_str(table, "audience", "auth") if "audience" in table else "yrd-gateway",
+        leeway_s=_bounded(table, "leeway_s", "auth", AuthSettings.leeway_s, 0, 600),
+        max_ttl_s=_bounded(table, "max_ttl_s", "auth", AuthSettings.max_ttl_s, 60, 30 * 86_400),
+        public_introspection=_bool(table, "public_introspection", "auth", default=True),
+        public_graphiql=_bool(table, "public_graphiql", "auth", default=True),
+    )
+
+
+def _pem(table: Mapping[str, Any], key: str) -> str | None:
+    path = table.get(key)
+    if path is None:
+        return None
+    if not isinstance(path, str):
+        raise SettingsError(f"auth.{key} must be a path to a PEM file")
+    try:
+        text = Path(path).read_text(encoding="ascii")
+    except (OSError, UnicodeError):
+        raise SettingsError(f"auth.{key}: cannot read PEM file {path}") from None
+    if "-----BEGIN" not in text:
+        raise SettingsError(f"auth.{key}: {path} is not a PEM file")
+    return text
+
+
+# (key, lowest, highest): every limit is an integer inside its range.
+_LIMIT_RANGES = {
+    "max_depth": (2, 100),
+    "max_aliases": (0, 1000),
+    "max_tokens": (50, 100_000),
+    "max_root_fields": (1, 100),
+    "max_page_size": (1, 100),  # the resolvers' own ceiling (resolvers.pagination.MAX_PAGE_SIZE)
+    "list_cost_factor": (1, 100),
+    "max_cost": (10, 10_000_000),
+    "max_body_bytes": (256, 16 * 1024 * 1024),
+    "public_rate_per_minute": (1, 1_000_000),
+    "identity_rate_per_minute": (1, 1_000_000),
+    "timeout_ms": (100, 300_000),
+}
+
+
+def _limits(table: Mapping[str, Any]) -> LimitSettings:
+    _known_keys(table, "limits", LimitSettings)
+    values: dict[str, Any] = {
+        key: _bounded(table, key, "limits", getattr(LimitSettings, key), low, high)
+        for key, (low, high) in _LIMIT_RANGES.items()
+    }
+    values["public_persisted_only"] = _bool(table, "public_persisted_only", "limits", default=False)
+    manifest = table.get("persisted_queries")
+    if manifest is not None:
+        if not isinstance(manifest, str) or not Path(manifest).exists():
+            raise SettingsError(f"limits.persisted_queries must name an existing file or directory, got {manifest!r}")
+        values["persisted_queries"] = Path(manifest)
+    if values["public_persisted_only"] and manifest is None:
+        raise SettingsError("limits.public_persisted_only needs limits.persisted_queries (the allow-list)")
+    return LimitSettings(**values)
+
+
+def _audit(table: Mapping[str, Any]) -> AuditSettings | None:
+    _known_keys(table, "audit", AuditSettings)
+    if "spool_dir" not in table:
+        return None
+    return AuditSettings(spool_dir=Path(_str(table, "spool_dir", "audit")))
+
+
+def _known_keys(table: Mapping[str, Any], section: str, shape: type) -> None:
+    """A misspelt limit must not silently fall back to its default."""
+    known = set(shape.__dataclass_fields__)
+    if shape is AuthSettings:  # keys live in PEM files, never inline
+        known = (known - {"public_key", "private_key"}) | {"public_key_file", "private_key_file"}
+    unknown = sorted(set(table) - known)
+    if unknown:
+        raise SettingsError(f"[{section}] has unknown keys: {', '.join(unknown)}")
+
+
+def _bounded(table: Mapping[str, Any], key: str, where: str, default: int, low: int, high: int) -> int:
+    value = _int(table, key, where, default=default)
+    if not low <= value <= high:
+        raise SettingsError(f"{where}.{key} must be between {low} and {high}, got {value}")
+    return value
+
+
+def _bool(table: Mapping[str, Any], key: str, where: str, *, default: bool) -> bool:
+    value = table.get(key, default)
+    if not isinstance(value, bool):
+        raise SettingsError(f"{where}.{key} must be true or false, got {value!r}")
+    return value
 
 
 def _provinces(raw: Mapping[str, Any]) -> list[Mapping[str, Any]]:
@@ -180,7 +367,23 @@ def render_toml(settings: Settings) -> str:
     for p in settings.provinces:
         lines += ["[[provinces]]", f'code = "{p.code}"', f'short_name = "{p.short_name}"', f'name = "{p.name}"']
         lines += [*_source_lines(p.source), ""]
+    lines += [*_auth_lines(settings.auth), ""]
+    lines += ["[limits]", *(f"{key} = {getattr(settings.limits, key)}" for key in _LIMIT_RANGES), ""]
+    if settings.audit is not None:
+        lines += ["[audit]", f'spool_dir = "{settings.audit.spool_dir}"', ""]
     return "\n".join(lines)
+
+
+def _auth_lines(auth: AuthSettings) -> list[str]:
+    if auth.algorithm == "RS256":
+        raise SettingsError("render_toml writes HS256 configurations only (RS256 keys live in PEM files)")
+    lines = ["[auth]", f'algorithm = "{auth.algorithm}"']
+    if auth.secret:
+        lines.append(f'secret = "{auth.secret.decode()}"')
+    lines += [f'issuer = "{auth.issuer}"', f'audience = "{auth.audience}"']
+    lines += [f"public_introspection = {str(auth.public_introspection).lower()}"]
+    lines += [f"public_graphiql = {str(auth.public_graphiql).lower()}"]
+    return lines
 
 
 def _source_lines(source: SourceConfig) -> list[str]:

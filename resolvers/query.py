@@ -10,6 +10,7 @@ from graphql import GraphQLError
 from resolvers.context import Info
 from resolvers.federation import path_of, rows_across
 from resolvers.lists import CreditRecordFilter, EnterpriseFilter, credit_records_page, enterprises_page
+from resolvers.permissions import PublishedOnly
 from resolvers.scalars import USCC, IdType
 from resolvers.types.common import Connection, Province
 from resolvers.types.credit import CreditRecord
@@ -71,7 +72,10 @@ class ReadQuery:
             raise _bad_input("number must not be empty")
         return await load_project(info, number.strip())
 
-    @strawberry.field(description="信用记录列表（跨省合并，最新在前）。 Credit records across provinces, newest first.")
+    @strawberry.field(
+        description="信用记录列表（跨省合并，最新在前）。 Credit records across provinces, newest first.",
+        extensions=[PublishedOnly()],
+    )
     async def credit_records(
         self, info: Info, filter: CreditRecordFilter | None = None, first: int = 20, after: str | None = None
     ) -> Connection[CreditRecord]:

@@ -4,6 +4,7 @@ once per test session, and the gateway app running its real lifespan."""
 from __future__ import annotations
 
 import contextlib
+import re
 import shutil
 import tempfile
 from collections.abc import AsyncIterator, Iterator
@@ -12,6 +13,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import httpx
 import pytest
 
@@ -24,6 +26,11 @@ from sources.embedded import EmbeddedCluster, start_cluster
 TEST_SCALE = 0.05
 TEST_SEED = 11
 SECRET = "test-secret-not-for-production"
+AUTH_SECRET = "test-jwt-secret-not-for-production-0123456789"
+# Every response the app gave during the session, as (asked without credentials?, body): the
+# session-end check below makes sure no unmasked ID number ever reached the public.
+RESPONSES: list[tuple[bool, bytes]] = []
+KNOWN_ID_NUMBERS: set[str] = set()
 
 
 @dataclass
@@ -45,6 +52,7 @@ def make_settings(cluster: EmbeddedCluster, database: str = "postgres", **gatewa
     raw = {
         "gateway": {"person_key_secret": SECRET, "breaker_failures": 2, "breaker_reset_ms": 300, **gateway},
         "central": {"dsn": dsn("central"), "pool_size": 4, "timeout_ms": 2000},
+        "auth": {"secret": AUTH_SECRET},
         "provinces": [
             {"code": code, "short_name": short, "name": name, "dsn": dsn(server), "pool_size": 4, "timeout_ms": 2000}
             for server, code, short, name in DEMO_PROVINCES
@@ -67,9 +75,55 @@ async def stack(pg_root: Path) -> AsyncIterator[Stack]:
         settings = make_settings(cluster)
         await migrate_all(settings)
         showcase = await seed_all(settings, scale=TEST_SCALE, seed=TEST_SEED, anchor=date.today())
+        KNOWN_ID_NUMBERS.update(await _id_numbers(settings))
         yield Stack(cluster, settings, {c["case"]: c for c in showcase})
     finally:
         cluster.stop_all()
+
+
+async def _id_numbers(settings: Settings) -> set[str]:
+    numbers: set[str] = set()
+    for province in settings.provinces:
+        conn = await asyncpg.connect(province.source.dsn)
+        try:
+            rows = await conn.fetch("SELECT id_number FROM exchange.person WHERE length(id_number) = 18")
+        finally:
+            await conn.close()
+        numbers.update(r["id_number"] for r in rows)
+    return numbers
+
+
+class _Recorder:
+    """ASGI wrapper keeping every response body for the session-end personal-information check."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        public = not any(name.lower() == b"authorization" for name, _ in scope["headers"])
+        chunks: list[bytes] = []
+
+        async def capture(message: Any) -> None:
+            if message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+            await send(message)
+
+        await self.app(scope, receive, capture)
+        RESPONSES.append((public, b"".join(chunks)))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_unmasked_id_number_reaches_the_public() -> Iterator[None]:
+    """After the whole session: no response to a caller without credentials held a full ID number."""
+    yield
+    pattern = re.compile(rb"\d{17}[\dX]")
+    leaks = {
+        number.decode() for public, body in RESPONSES if public for number in pattern.findall(body)
+    } & KNOWN_ID_NUMBERS
+    assert not leaks, f"unmasked ID numbers reached the public: {sorted(leaks)[:5]}"
 
 
 @contextlib.asynccontextmanager
@@ -77,7 +131,7 @@ async def running_client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]
     """The app with its real lifespan, reached in-process over ASGI."""
     app = create_app(settings)
     async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
+        transport = httpx.ASGITransport(app=_Recorder(app))
         async with httpx.AsyncClient(transport=transport, base_url="http://gateway.test") as client:
             yield client
 

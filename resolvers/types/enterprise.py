@@ -12,6 +12,7 @@ import strawberry
 
 from resolvers.context import Context, Info
 from resolvers.federation import FederatedNode, Gathered, path_of, route, rows_across
+from resolvers.permissions import PublishedOnly
 from resolvers.scalars import USCC
 from resolvers.types.common import Coverage, DataConflict, Province, coverage, province
 from resolvers.types.credit import BlacklistEntry, CreditRecord, visible_blacklist
@@ -122,12 +123,17 @@ class Enterprise:
     async def qualifications(self, info: Info) -> list[QualificationCertificate]:
         return await self._collect(info, q.QUALIFICATIONS_BY_USCC, QualificationCertificate.from_row)
 
-    @strawberry.field(description="诚信行为记录（所有省份）。 Credit records from every province, newest first.")
+    @strawberry.field(
+        description="诚信行为记录（所有省份）。 Credit records from every province, newest first.",
+        extensions=[PublishedOnly()],
+    )
     async def credit_records(self, info: Info) -> list[CreditRecord]:
         records = await self._collect(info, q.CREDIT_RECORDS_BY_USCC, CreditRecord.from_row)
         return sorted(records, key=lambda r: (r.decision_date, r.record_number), reverse=True)
 
-    @strawberry.field(description="黑名单记录（所有省份）。 Blacklist entries from every province.")
+    @strawberry.field(
+        description="黑名单记录（所有省份）。 Blacklist entries from every province.", extensions=[PublishedOnly()]
+    )
     async def blacklist(self, info: Info) -> list[BlacklistEntry]:
         return visible_blacklist(info, await self._collect(info, q.BLACKLIST_BY_USCC, BlacklistEntry.from_row))
 

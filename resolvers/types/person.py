@@ -12,6 +12,7 @@ import strawberry
 
 from resolvers.context import Context, Info
 from resolvers.federation import FederatedNode, Gathered, path_of, route, rows_across
+from resolvers.permissions import MaskPersonalId, PublishedOnly, Role, requires
 from resolvers.scalars import IdType
 from resolvers.types.common import Coverage, Province, coverage, province
 from resolvers.types.credit import BlacklistEntry, CreditRecord, visible_blacklist
@@ -24,7 +25,7 @@ T = TypeVar("T")
 
 
 def shown_id_number(info: Info, holding_province: str, id_number: str) -> str:
-    """The one place that decides whether an ID number is shown in full or masked."""
+    """For code outside a GraphQL field; fields carry ``@sensitive`` (``MaskPersonalId``) instead."""
     if info.context.identity.may_see_full_id(holding_province):
         return id_number
     return mask_id_number(id_number)
@@ -60,17 +61,20 @@ class RegisteredPerson:
     name: str = strawberry.field(description="姓名。 Name.")
     id_type: IdType = strawberry.field(description="证件类型。 ID document type.")
     id_number: str = strawberry.field(
-        description="证件号码（按权限脱敏）。 ID number, masked unless the caller may see it."
+        description="证件号码（按权限脱敏）。 ID number, masked unless the caller may see it.",
+        extensions=[MaskPersonalId()],
     )
     registration: Registration = strawberry.field(description="该注册。 The registration.")
+    id_holder: strawberry.Private[str]
 
     @classmethod
     def from_row(cls, info: Info, code: str, row: Row) -> RegisteredPerson:
         return cls(
             name=row["name"],
             id_type=row["id_type"],
-            id_number=shown_id_number(info, code, row["id_number"]),
+            id_number=row["id_number"],
             registration=Registration.from_row(info, code, row),
+            id_holder=code,
         )
 
 
@@ -105,11 +109,22 @@ class KeyPosition:
 class Person:
     name: str = strawberry.field(description="姓名。 Name.")
     id_type: IdType = strawberry.field(description="证件类型。 ID document type.")
-    id_number: str = strawberry.field(description="证件号码（按权限脱敏）。 ID number, masked unless permitted.")
+    id_number: str = strawberry.field(
+        description="证件号码（按权限脱敏）。 ID number, masked unless permitted.",
+        extensions=[MaskPersonalId(holder="holders")],
+    )
     gender: str | None = strawberry.field(description="性别。 Gender.")
     person_key: strawberry.Private[str]
     node: strawberry.Private[FederatedNode]
     holders: strawberry.Private[list[str]]
+
+    @strawberry.field(
+        name="personKey",
+        description="跨省人员标识（HMAC，非证件号码）。 Cross-province person key (an HMAC, not the ID number).",
+        extensions=[requires(Role.REGULATOR, Role.REVIEWER)],
+    )
+    def key(self) -> str:
+        return self.person_key
 
     @strawberry.field(description="持有该人员档案的省份。 Provinces holding this person's record.")
     def presence(self, info: Info) -> list[Province]:
@@ -123,12 +138,17 @@ class Person:
     async def key_positions(self, info: Info) -> list[KeyPosition]:
         return await self._collect(info, self.node.consulted, q.KEY_PERSONNEL_BY_PERSON, KeyPosition.from_row)
 
-    @strawberry.field(description="诚信行为记录（所有省份）。 Credit records about this person from every province.")
+    @strawberry.field(
+        description="诚信行为记录（所有省份）。 Credit records about this person from every province.",
+        extensions=[PublishedOnly()],
+    )
     async def credit_records(self, info: Info) -> list[CreditRecord]:
         records = await self._collect(info, self.node.consulted, q.CREDIT_RECORDS_BY_PERSON, CreditRecord.from_row)
         return sorted(records, key=lambda r: (r.decision_date, r.record_number), reverse=True)
 
-    @strawberry.field(description="黑名单记录（所有省份）。 Blacklist entries about this person.")
+    @strawberry.field(
+        description="黑名单记录（所有省份）。 Blacklist entries about this person.", extensions=[PublishedOnly()]
+    )
     async def blacklist(self, info: Info) -> list[BlacklistEntry]:
         entries = await self._collect(info, self.node.consulted, q.BLACKLIST_BY_PERSON, BlacklistEntry.from_row)
         return visible_blacklist(info, entries)
@@ -155,11 +175,11 @@ async def load_person(ctx: Context, info: Info, key: str, home: str | None = Non
     holders = {code: rows[0] for code, rows in gathered.answers.items() if rows}
     if not holders:
         return None
-    first_code, row = next(iter(holders.items()))
+    row = next(iter(holders.values()))
     return Person(
         name=row["name"],
         id_type=row["id_type"],
-        id_number=shown_id_number(info, first_code, row["id_number"]),
+        id_number=row["id_number"],
         gender=row["gender"],
         person_key=key,
         node=FederatedNode(provinces, gathered.failed),

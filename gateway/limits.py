@@ -1,0 +1,394 @@
+"""Abuse limits: every rejection happens before execution, so no database is touched, and is a
+GraphQL error with a stable ``extensions.code``.
+
+==========================  ==================================================================
+``TOO_MANY_TOKENS``         the document has more lexical tokens than ``max_tokens``
+``QUERY_TOO_DEEP``          a selection nests deeper than ``max_depth`` (fragments expanded)
+``TOO_MANY_ALIASES``        more aliased fields than ``max_aliases`` (fragments expanded, each use)
+``TOO_MANY_ROOT_FIELDS``    more root fields than ``max_root_fields``
+``PAGE_TOO_LARGE``          a ``first`` argument above ``max_page_size``
+``QUERY_TOO_COSTLY``        the estimated cost is above ``max_cost`` (below)
+``INTROSPECTION_DISABLED``  ``__schema``/``__type`` asked by the public while configured off
+``BODY_TOO_LARGE``          the HTTP body is above ``max_body_bytes`` (HTTP 413, see ``app``)
+``RATE_LIMITED``            the caller spent its per-minute budget (HTTP 429, see ``app``)
+``PERSISTED_QUERY_*``       see :class:`PersistedQueries`
+``REQUEST_TIMEOUT``         execution took longer than ``timeout_ms`` (see ``app``)
+==========================  ==================================================================
+
+Why not strawberry's ``QueryDepthLimiter``/``MaxAliasesLimiter``: both re-walk a fragment at every
+spread, so a chain of fragments that each spread the next twice makes the *validator* do 2^n work
+from a document of a few hundred tokens.  The analysis here visits each fragment once (memoised),
+so it is linear in the document while still counting every use.  ``MaxTokensLimiter`` is sound but
+reports a syntax error without a code; the token count here is the same idea with a code.
+
+Cost: each field costs 1 plus its selection's cost times a multiplier: a field with a ``first``
+argument multiplies by that page size (a variable's value, else the argument's default, else
+``max_page_size``); any other list field multiplies by ``list_cost_factor`` unless it sits
+directly under a paged field (a connection's ``edges`` is already counted by ``first``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from graphql import (
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    GraphQLField,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLSchema,
+    InlineFragmentNode,
+    IntValueNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
+    VariableNode,
+    get_named_type,
+)
+from graphql.error import GraphQLSyntaxError
+from graphql.language import Lexer, Source, TokenKind
+from graphql.type.introspection import SchemaMetaFieldDef, TypeMetaFieldDef
+from strawberry.extensions import SchemaExtension
+
+from gateway.settings import LimitSettings
+
+INTROSPECTION_FIELDS = frozenset({"__schema", "__type"})
+
+
+def limit_error(code: str, message: str) -> GraphQLError:
+    return GraphQLError(message, extensions={"code": code})
+
+
+@dataclass(frozen=True)
+class RequestPolicy:
+    """What the limits extension needs to know about one request."""
+
+    limits: LimitSettings
+    introspection: bool = True
+
+
+# ---- tokens -------------------------------------------------------------------------------------
+
+@lru_cache(maxsize=2048)
+def count_tokens(query: str, limit: int) -> int:
+    """Lexical tokens of ``query``, counting stops just past ``limit``; a lexing error stops the
+    count too (the parser then reports the syntax error itself)."""
+    lexer = Lexer(Source(query))
+    count = 0
+    try:
+        while lexer.advance().kind != TokenKind.EOF:
+            count += 1
+            if count > limit:
+                break
+    except GraphQLSyntaxError:
+        pass
+    return count
+
+
+# ---- document analysis --------------------------------------------------------------------------
+
+@dataclass
+class Measure:
+    """What one selection set amounts to, fragments expanded."""
+
+    depth: int = 0
+    aliases: int = 0
+    cost: int = 0
+    introspection: bool = False
+
+    def add(self, other: Measure, multiplier: int = 1) -> None:
+        self.depth = max(self.depth, other.depth)
+        self.aliases += other.aliases
+        self.cost += other.cost * multiplier
+        self.introspection = self.introspection or other.introspection
+
+
+@dataclass
+class Analyser:
+    """One pass over a document with every fragment measured once per (fragment, paged) slot."""
+
+    schema: GraphQLSchema
+    limits: LimitSettings
+    variables: Mapping[str, Any]
+    fragments: dict[str, FragmentDefinitionNode]
+    page_errors: list[GraphQLError] = field(default_factory=list)
+    _memo: dict[tuple[str, bool], Measure] = field(default_factory=dict)
+
+    def selection(self, node: SelectionSetNode | None, parent: Any, paged: bool) -> Measure:
+        total = Measure()
+        for selection in node.selections if node else ():
+            if isinstance(selection, FieldNode):
+                total.add(self.field(selection, parent, paged))
+            elif isinstance(selection, InlineFragmentNode):
+                inner = self._type(selection.type_condition, parent)
+                total.add(self.selection(selection.selection_set, inner, paged))
+            elif isinstance(selection, FragmentSpreadNode):
+                total.add(self.fragment(selection.name.value, paged))
+        return total
+
+    def fragment(self, name: str, paged: bool) -> Measure:
+        slot = (name, paged)
+        if slot not in self._memo:
+            self._memo[slot] = Measure()  # a cycle measures as empty; validation rejects it anyway
+            definition = self.fragments.get(name)
+            if definition is not None:
+                parent = self._type(definition.type_condition, None)
+                self._memo[slot] = self.selection(definition.selection_set, parent, paged)
+        return self._memo[slot]
+
+    def field(self, node: FieldNode, parent: Any, paged: bool) -> Measure:
+        name = node.name.value
+        if name == "__typename":
+            return Measure(depth=1, aliases=int(node.alias is not None))
+        definition = self._field_def(parent, name)
+        child_type = get_named_type(definition.type) if definition else None
+        page = self._page_size(node, definition)
+        inner = self.selection(node.selection_set, child_type, page is not None)
+        result = Measure(depth=inner.depth + 1, aliases=inner.aliases + int(node.alias is not None), cost=1)
+        result.introspection = inner.introspection or name in INTROSPECTION_FIELDS
+        result.cost += inner.cost * self._multiplier(definition, page, paged)
+        return result
+
+    def _multiplier(self, definition: GraphQLField | None, page: int | None, paged: bool) -> int:
+        if page is not None:
+            return max(page, 1)
+        if definition is not None and _is_list(definition.type) and not paged:
+            return self.limits.list_cost_factor
+        return 1
+
+    def _page_size(self, node: FieldNode, definition: GraphQLField | None) -> int | None:
+        """The ``first`` of a paged field (``None`` for a field that takes no ``first``)."""
+        if definition is None or "first" not in definition.args:
+            return None
+        value = self._argument(node, "first", definition)
+        if not isinstance(value, int) or isinstance(value, bool):
+            return self.limits.max_page_size  # invalid or unknown: validation reports it; assume the worst
+        if value > self.limits.max_page_size:
+            self.page_errors.append(limit_error(
+                "PAGE_TOO_LARGE", f"first must be between 1 and {self.limits.max_page_size}, got {value}"
+            ))
+        return value
+
+    def _argument(self, node: FieldNode, name: str, definition: GraphQLField) -> object:
+        for argument in node.arguments or ():
+            if argument.name.value != name:
+                continue
+            value = argument.value
+            if isinstance(value, IntValueNode):
+                return int(value.value)
+            if isinstance(value, VariableNode):
+                return self.variables.get(value.name.value)
+            return None
+        return definition.args[name].default_value
+
+    def _field_def(self, parent: Any, name: str) -> GraphQLField | None:
+        if name == "__schema" and parent is self.schema.query_type:
+            return SchemaMetaFieldDef
+        if name == "__type" and parent is self.schema.query_type:
+            return TypeMetaFieldDef
+        fields = getattr(parent, "fields", None)
+        return fields.get(name) if isinstance(fields, Mapping) else None
+
+    def _type(self, condition: Any, default: Any) -> Any:
+        if condition is None:
+            return default
+        return self.schema.get_type(condition.name.value)
+
+
+def _is_list(gql_type: Any) -> bool:
+    while isinstance(gql_type, GraphQLNonNull):
+        gql_type = gql_type.of_type
+    return isinstance(gql_type, GraphQLList)
+
+
+def _root_fields(analyser: Analyser, node: SelectionSetNode, seen: frozenset[str] = frozenset()) -> int:
+    """Root fields of an operation, fragments at the root expanded (each use counts)."""
+    count = 0
+    for selection in node.selections:
+        if isinstance(selection, FieldNode):
+            count += selection.name.value != "__typename"
+        elif isinstance(selection, InlineFragmentNode):
+            count += _root_fields(analyser, selection.selection_set, seen)
+        elif isinstance(selection, FragmentSpreadNode) and selection.name.value not in seen:
+            definition = analyser.fragments.get(selection.name.value)
+            if definition is not None:
+                count += _root_fields(analyser, definition.selection_set, seen | {selection.name.value})
+    return count
+
+
+def check_document(
+    schema: GraphQLSchema, document: Any, variables: Mapping[str, Any] | None, policy: RequestPolicy
+) -> GraphQLError | None:
+    """The first limit the document breaks, or ``None``.  Every operation in it is measured."""
+    limits = policy.limits
+    fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+    analyser = Analyser(schema, limits, variables or {}, fragments)
+    for operation in (d for d in document.definitions if isinstance(d, OperationDefinitionNode)):
+        root = schema.get_root_type(operation.operation)
+        measure = analyser.selection(operation.selection_set, root, paged=False)
+        error = _first_breach(measure, _root_fields(analyser, operation.selection_set), analyser, policy)
+        if error is not None:
+            return error
+    return None
+
+
+def _first_breach(measure: Measure, roots: int, analyser: Analyser, policy: RequestPolicy) -> GraphQLError | None:
+    limits = policy.limits
+    if measure.introspection and not policy.introspection:
+        return limit_error("INTROSPECTION_DISABLED", "Introspection is disabled for unauthenticated callers")
+    if measure.depth > limits.max_depth:
+        return limit_error("QUERY_TOO_DEEP", f"Query depth {measure.depth} exceeds the limit of {limits.max_depth}")
+    if measure.aliases > limits.max_aliases:
+        return limit_error(
+            "TOO_MANY_ALIASES", f"Query uses {measure.aliases} aliases; the limit is {limits.max_aliases}"
+        )
+    if roots > limits.max_root_fields:
+        return limit_error(
+            "TOO_MANY_ROOT_FIELDS", f"Query asks {roots} root fields; the limit is {limits.max_root_fields}"
+        )
+    if analyser.page_errors:
+        return analyser.page_errors[0]
+    if measure.cost > limits.max_cost:
+        return limit_error(
+            "QUERY_TOO_COSTLY", f"Query cost {measure.cost} exceeds the budget of {limits.max_cost}"
+        )
+    return None
+
+
+class QueryLimits(SchemaExtension):
+    """Applies the request's :class:`RequestPolicy` (``context.policy``) before validation: a
+    rejected document is neither validated nor executed."""
+
+    def on_parse(self) -> Iterator[None]:
+        policy = self._policy()
+        query = self.execution_context.query
+        if policy is not None and query and count_tokens(query, policy.limits.max_tokens) > policy.limits.max_tokens:
+            raise limit_error(
+                "TOO_MANY_TOKENS", f"Query has more than {policy.limits.max_tokens} tokens"
+            )
+        yield
+
+    def on_validate(self) -> Iterator[None]:
+        policy = self._policy()
+        ctx = self.execution_context
+        if policy is not None and ctx.graphql_document is not None:
+            error = check_document(ctx.schema._schema, ctx.graphql_document, ctx.variables, policy)
+            if error is not None:
+                raise error
+        yield
+
+    def _policy(self) -> RequestPolicy | None:
+        return getattr(self.execution_context.context, "policy", None)
+
+
+# ---- rate limiting ------------------------------------------------------------------------------
+
+class RateLimiter:
+    """Token buckets per caller (a subject, or the client address for the public), in memory.
+
+    Each replica limits on its own; behind N replicas a caller gets up to N times the budget,
+    which is the usual trade for not sharing state between replicas.
+    """
+
+    _MAX_BUCKETS = 50_000
+
+    def __init__(self, per_minute: int, burst: int | None = None) -> None:
+        self.rate = per_minute / 60.0
+        self.capacity = float(burst if burst is not None else max(5, per_minute // 6))
+        self._buckets: dict[str, tuple[float, float]] = {}
+
+    def allow(self, key: str, now: float | None = None) -> float:
+        """0 when the request may go ahead, else the seconds until it could."""
+        now = time.monotonic() if now is None else now
+        tokens, last = self._buckets.get(key, (self.capacity, now))
+        tokens = min(self.capacity, tokens + (now - last) * self.rate)
+        if tokens < 1:
+            self._buckets[key] = (tokens, now)
+            return (1 - tokens) / self.rate
+        self._buckets[key] = (tokens - 1, now)
+        if len(self._buckets) > self._MAX_BUCKETS:
+            self._forget_idle(now)
+        return 0.0
+
+    def _forget_idle(self, now: float) -> None:
+        full = [k for k, (tokens, last) in self._buckets.items() if tokens + (now - last) * self.rate >= self.capacity]
+        for key in full:
+            del self._buckets[key]
+
+
+# ---- persisted queries --------------------------------------------------------------------------
+
+class PersistedQueryError(Exception):
+    """A persisted-query rule refused the request; ``code`` and message go to the client."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def query_hash(query: str) -> str:
+    return hashlib.sha256(query.encode("utf-8")).hexdigest()
+
+
+class PersistedQueries:
+    """Registered operations by sha256 of their text (Apollo's ``extensions.persistedQuery``).
+
+    The allow-list is a JSON object ``{"<sha256>": "<query>", …}`` or a directory of ``.graphql``
+    files (each file one registered document).  A hash that does not match its text is refused
+    when loading, so the list cannot smuggle in another query.
+    """
+
+    def __init__(self, queries: Mapping[str, str]) -> None:
+        self._queries = dict(queries)
+
+    @classmethod
+    def load(cls, path: Path | None) -> PersistedQueries:
+        if path is None:
+            return cls({})
+        if path.is_dir():
+            texts = [f.read_text(encoding="utf-8") for f in sorted(path.glob("*.graphql"))]
+            return cls({query_hash(t): t for t in texts})
+        entries = json.loads(path.read_text(encoding="utf-8"))
+        for digest, text in entries.items():
+            if query_hash(text) != digest:
+                raise ValueError(f"persisted query {digest[:12]}… does not match its text")
+        return cls(entries)
+
+    def __len__(self) -> int:
+        return len(self._queries)
+
+    def resolve(self, query: str | None, extensions: Mapping[str, Any] | None, *, required: bool) -> str | None:
+        """The query text to run.  ``required``: only registered operations may run."""
+        digest = _requested_hash(extensions)
+        if digest is None:
+            if required:
+                message = "Only registered operations may run here: send extensions.persistedQuery"
+                raise PersistedQueryError("PERSISTED_QUERY_REQUIRED", message)
+            return query
+        if query is not None and query_hash(query) != digest:
+            message = "persistedQuery.sha256Hash does not match the query"
+            raise PersistedQueryError("PERSISTED_QUERY_HASH_MISMATCH", message)
+        registered = self._queries.get(digest)
+        if registered is None and (required or query is None):
+            raise PersistedQueryError("PERSISTED_QUERY_NOT_FOUND", "PersistedQueryNotFound")
+        return registered or query
+
+
+def _requested_hash(extensions: Mapping[str, Any] | None) -> str | None:
+    persisted = (extensions or {}).get("persistedQuery")
+    if persisted is None:
+        return None
+    digest = persisted.get("sha256Hash") if isinstance(persisted, Mapping) else None
+    if not isinstance(digest, str) or len(digest) != 64:
+        raise PersistedQueryError("PERSISTED_QUERY_INVALID", "persistedQuery.sha256Hash must be a sha256 hex digest")
+    return digest.lower()

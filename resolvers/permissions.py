@@ -1,0 +1,165 @@
+"""Access rules attached to fields, each visible in ``schema.graphql`` as a directive.
+
+* ``@requires(role: …)`` – :class:`RequiresRole`, a strawberry ``BasePermission``: the field
+  resolves only for callers with that role; everyone else gets a ``FORBIDDEN`` error.
+* ``@sensitive(category: PERSONAL_ID)`` – :class:`MaskPersonalId`: the value (an ID number) is
+  masked unless the caller may see it in full (DOMAIN §6).
+* ``@published`` – :class:`PublishedOnly`: a list of credit records or blacklist entries keeps
+  only what the caller may see (DOMAIN §4).  The SQL push-down (``Identity.record_visibility``)
+  already filters the same way; this is the guarantee for every field that returns such items,
+  including fields added later that forget the push-down.
+
+Each extension adds its directive to the field it guards when the schema is built, so the
+printed schema shows exactly the fields that are enforced, never a promise without the check.
+The decisions themselves are methods of :class:`resolvers.identity.Identity`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from enum import Enum
+from typing import Any
+
+import strawberry
+from strawberry.extensions import FieldExtension
+from strawberry.permission import BasePermission, PermissionExtension
+from strawberry.schema_directive import Location
+from strawberry.types.field import StrawberryField
+
+from resolvers.context import Info
+from resolvers.identity import ADMIN, REGULATOR, REVIEWER
+from resolvers.types.credit import BlacklistEntry, CreditRecord
+from sources.rules.identifiers import mask_id_number
+
+
+@strawberry.enum(description="调用者角色。 Role of an authenticated caller (carried by the bearer token).")
+class Role(Enum):
+    REGULATOR = strawberry.enum_value(REGULATOR, description="监管人员（所属省份）。 Regulator of one province.")
+    REVIEWER = strawberry.enum_value(REVIEWER, description="审核人员（所属省份）。 Reviewer of one province.")
+    ADMIN = strawberry.enum_value(ADMIN, description="网关管理员（可读审计日志）。 Gateway administrator.")
+
+
+@strawberry.enum(description="敏感信息类别。 Category of personal information a field carries.")
+class SensitiveCategory(Enum):
+    PERSONAL_ID = strawberry.enum_value(
+        "personal_id", description="证件号码：仅持有省份的监管人员可见全文。 ID number; full only for its province."
+    )
+
+
+@strawberry.schema_directive(
+    locations=[Location.FIELD_DEFINITION],
+    name="requires",
+    description="仅限具备以下任一角色的调用者。 Only callers holding one of these roles may read this field.",
+)
+class Requires:
+    roles: list[Role] = strawberry.field(description="允许的角色。 Roles allowed to read the field.")
+
+
+@strawberry.schema_directive(
+    locations=[Location.FIELD_DEFINITION],
+    name="sensitive",
+    description="个人信息：按调用者权限脱敏。 Personal information, masked unless the caller may see it.",
+)
+class Sensitive:
+    category: SensitiveCategory = strawberry.field(description="信息类别。 Category of the information.")
+
+
+@strawberry.schema_directive(
+    locations=[Location.FIELD_DEFINITION],
+    name="published",
+    description=(
+        "公众仅见公示期内已发布的记录和有效的黑名单；监管人员另见过期记录和本省草稿。"
+        " The public sees only records inside their publication window and active blacklist entries;"
+        " officials also see expired records and their own province's drafts."
+    ),
+)
+class Published:
+    pass
+
+
+class RequiresRole(BasePermission):
+    """A field only some roles may read; ``FORBIDDEN`` for everyone else (the public included)."""
+
+    error_extensions = {"code": "FORBIDDEN"}  # noqa: RUF012 (strawberry reads it as a class attribute)
+
+    def __init__(self, *roles: Role) -> None:
+        self.roles = roles
+        self.message = f"Forbidden: this field needs the role {' or '.join(r.value for r in roles)}"
+        self._schema_directive = Requires(roles=list(roles))
+
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        return any(info.context.identity.has_role(role.value) for role in self.roles)
+
+
+def requires(*roles: Role) -> PermissionExtension:
+    """The field extension for ``@requires``: ``strawberry.field(extensions=[requires(Role.ADMIN)])``."""
+    return PermissionExtension(permissions=[RequiresRole(*roles)])
+
+
+class _DirectiveExtension(FieldExtension):
+    """A field extension that prints its directive on the field it is attached to."""
+
+    directive: object
+
+    def apply(self, field: StrawberryField) -> None:
+        if self.directive not in field.directives:
+            field.directives.append(self.directive)
+
+    def transform(self, value: Any, source: Any, info: Info) -> Any:
+        raise NotImplementedError
+
+    def resolve(self, next_: Callable[..., Any], source: Any, info: Info, **kwargs: Any) -> Any:
+        return self.transform(next_(source, info, **kwargs), source, info)
+
+    async def resolve_async(
+        self, next_: Callable[..., Awaitable[Any]], source: Any, info: Info, **kwargs: Any
+    ) -> Any:
+        return self.transform(await next_(source, info, **kwargs), source, info)
+
+
+class MaskPersonalId(_DirectiveExtension):
+    """``@sensitive(category: PERSONAL_ID)``: the one place an ID number is masked or shown.
+
+    The object must say which province holds the person, in the attribute named by ``holder``
+    (a ``strawberry.Private`` field, one division code or a list of them): only regulators of a
+    holding province see the number in full.
+    """
+
+    def __init__(self, holder: str = "id_holder") -> None:
+        self.holder = holder
+        self.directive = Sensitive(category=SensitiveCategory.PERSONAL_ID)
+
+    def transform(self, value: Any, source: Any, info: Info) -> Any:
+        if value is None:
+            return None
+        holders = getattr(source, self.holder, None) or ()  # unknown holder: nobody sees it in full
+        if isinstance(holders, str):
+            holders = (holders,)
+        if any(info.context.identity.may_see_full_id(code) for code in holders):
+            return value
+        return mask_id_number(value)
+
+
+class PublishedOnly(_DirectiveExtension):
+    """``@published``: drop the credit records and blacklist entries the caller may not see, from a
+    list or from a connection's edges."""
+
+    def __init__(self) -> None:
+        self.directive = Published()
+
+    def transform(self, value: Any, source: Any, info: Info) -> Any:
+        if isinstance(value, list):
+            return [item for item in value if _visible(item, info)]
+        edges = getattr(value, "edges", None)
+        if isinstance(edges, list):
+            value.edges = [edge for edge in edges if _visible(edge.node, info)]
+        return value
+
+
+def _visible(item: object, info: Info) -> bool:
+    identity, today = info.context.identity, info.context.today
+    if isinstance(item, CreditRecord):
+        return identity.may_see_record(item.status, item.publish_from, item.publish_to, item.province.code, today)
+    if isinstance(item, BlacklistEntry):
+        return identity.may_see_blacklist_entry(item.active)
+    return True
