@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from resolvers.context import Context
 from resolvers.crosscheck import facts as f
@@ -41,7 +41,7 @@ class Reach:
     asked: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
 
-    def note(self, asked: Iterable[str], gathered: Gathered[object]) -> None:
+    def note(self, asked: Iterable[str], gathered: Gathered[Any]) -> None:
         for code in asked:
             if code not in self.asked:
                 self.asked.append(code)

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 import strawberry
 from graphql import GraphQLError
 
 from resolvers.context import Context, Info
 from resolvers.crosscheck import gather
+from resolvers.crosscheck.facts import Listing
+from resolvers.crosscheck.findings import Finding
 from resolvers.crosscheck.types import CrossCheckReport, CrossCheckSubject, report_of
 from resolvers.crosscheck.verdict import Verdict, judge_enterprise, judge_performance, judge_person, needs_rules
 from resolvers.federation import path_of
@@ -34,16 +37,17 @@ def _bad_input(message: str) -> GraphQLError:
     return GraphQLError(message, extensions={"code": "BAD_USER_INPUT"})
 
 
-def _verdict(got: gather.Gathering, findings: list, rules_needed: bool = False) -> Verdict:
+def _verdict(got: gather.Gathering[Any], findings: list[Finding], rules_needed: bool = False) -> Verdict:
     return Verdict(
         found=got.found, asked=tuple(got.reach.asked), missing=tuple(got.reach.missing), findings=tuple(findings),
         rules_available=got.rules.available, rules_needed=rules_needed,
     )
 
 
-def _home_name(facts_listings: list, uscc: str) -> str | None:
+def _home_name(listings: Sequence[Listing], uscc: str) -> str | None:
+    """The name the registering province holds (else the first province's)."""
     home = province_of_division(uscc_division(uscc))
-    row = next((x for x in facts_listings if x.province == home), facts_listings[0] if facts_listings else None)
+    row = next((x for x in listings if x.province == home), listings[0] if listings else None)
     return row.name if row else None
 
 
@@ -91,7 +95,8 @@ class CrossCheckQuery:
         ctx, day = info.context, as_of or info.context.today
         path, reach = path_of(info), gather.Reach()
         key, shown = await _person_subject(info, id_type, id_number, registration_number, reach)
-        if key is None:  # an unknown registration number: nothing to check
+        if key is None:  # an unknown registration number: nothing to check, but the look-up is audited
+            ctx.touch("crosscheck", shown)
             verdict = Verdict(False, tuple(reach.asked), tuple(reach.missing), ())
             return report_of(info, verdict, CrossCheckSubject(
                 kind="person", key=shown, name=None, project_number=None, found=False), day)
