@@ -35,6 +35,13 @@ async def performance(client: httpx.AsyncClient, uscc: str, number: str, as_of: 
     return await gql(client, PERFORMANCE, u=uscc, p=number, d=as_of)
 
 
+async def permit_holder(client: httpx.AsyncClient, number: str) -> str:
+    """The enterprise holding the construction permit of project ``number``."""
+    query = "query($n: String!) { project(number: $n) { stages { stage enterpriseUscc } } }"
+    stages = (await gql(client, query, n=number))["data"]["project"]["stages"]
+    return next(s["enterpriseUscc"] for s in stages if s["stage"] == "施工许可")
+
+
 def report(body: dict[str, Any]) -> dict[str, Any]:
     assert "errors" not in body, body["errors"]
     return body["data"]["r"]

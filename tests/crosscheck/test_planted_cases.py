@@ -188,14 +188,9 @@ CHECKS = {
 
 # ---- the project case and the person's other key ----------------------------------------------------
 
-async def permit_holder(client: httpx.AsyncClient, number: str) -> str:
-    body = await gql(client, "query($n: String!) { project(number: $n) { stages { stage enterpriseUscc } } }", n=number)
-    return next(s["enterpriseUscc"] for s in body["data"]["project"]["stages"] if s["stage"] == "施工许可")
-
-
 async def test_permit_without_award_is_found_on_the_permit_holder(client: httpx.AsyncClient, stack: Stack) -> None:
     number = stack.case("permit_without_award")["key"]["projectNumber"]
-    found = r.report(await r.enterprise(client, await permit_holder(client, number)))
+    found = r.report(await r.enterprise(client, await r.permit_holder(client, number)))
     conflicts = [f for f in found["findings"] if f["code"] == "DATA_CONFLICT"]
     assert len(conflicts) == 1 and f"project {number}" in conflicts[0]["evidence"][0]["note"]
     assert r.evidence_provinces(conflicts[0]) == set(stack.case("permit_without_award")["provinces"])
