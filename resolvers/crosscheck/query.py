@@ -15,6 +15,7 @@ from resolvers.crosscheck.facts import Listing
 from resolvers.crosscheck.findings import Finding
 from resolvers.crosscheck.types import CrossCheckReport, CrossCheckSubject, report_of
 from resolvers.crosscheck.verdict import Verdict, judge_enterprise, judge_performance, judge_person, needs_rules
+from resolvers.crosscheck.visibility import for_caller
 from resolvers.federation import path_of
 from resolvers.scalars import USCC, IdType
 from resolvers.types.person import shown_id_number
@@ -29,7 +30,12 @@ from sources.rules.person_key import person_key
 
 AsOf = Annotated[
     date | None,
-    strawberry.argument(description="核查基准日，默认今天。 Date to judge every window and status at; default today."),
+    strawberry.argument(
+        description=(
+            "核查基准日，默认今天；公众只能基于今日公开的记录核查。 Date to judge every window and status at"
+            " (default today); the public's check rests only on what is public today."
+        )
+    ),
 ]
 
 
@@ -68,8 +74,9 @@ class CrossCheckQuery:
         ctx, day = info.context, as_of or info.context.today
         ctx.touch("crosscheck", uscc)
         got = await gather.enterprise(ctx, path_of(info), uscc)
-        findings = judge_enterprise(got.facts, got.rules, ctx.province_codes, day)
-        verdict = _verdict(got, findings, needs_rules(got.facts.records, got.rules, day))
+        facts = for_caller(ctx.identity, got.facts, ctx.today)
+        findings = judge_enterprise(facts, got.rules, ctx.province_codes, day)
+        verdict = _verdict(got, findings, needs_rules(facts.records, got.rules, day))
         subject = CrossCheckSubject(
             kind="enterprise", key=uscc, name=_home_name(got.facts.listings, uscc), project_number=None,
             found=got.found,
@@ -102,8 +109,9 @@ class CrossCheckQuery:
                 kind="person", key=shown, name=None, project_number=None, found=False), day)
         ctx.touch("crosscheck", key)
         got = await gather.person(ctx, path, key, reach)
-        findings = judge_person(got.facts, got.rules, ctx.province_codes, day)
-        verdict = _verdict(got, findings, needs_rules(got.facts.records, got.rules, day))
+        facts = for_caller(ctx.identity, got.facts, ctx.today)
+        findings = judge_person(facts, got.rules, ctx.province_codes, day)
+        verdict = _verdict(got, findings, needs_rules(facts.records, got.rules, day))
         holder = next(iter(got.facts.holders), None)
         if id_number is not None:  # an ID number leaves the gateway masked unless the caller may see it
             shown = shown_id_number(info, holder, shown) if holder else mask_id_number(shown)

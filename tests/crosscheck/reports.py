@@ -7,6 +7,7 @@ from typing import Any
 import httpx
 
 from tests.conftest import gql
+from tests.tokens import ask
 
 REPORT = """subject { kind key name found projectNumber } asOf complete recognitionRulesAvailable
     statementZh statementEn coverage { complete answered { code } missing { code } }
@@ -23,8 +24,10 @@ PERFORMANCE = ("query($u: USCC!, $p: String!, $d: Date) { r: verifyPerformance(u
                " { " + REPORT + " } }")
 
 
-async def enterprise(client: httpx.AsyncClient, uscc: str, as_of: str | None = None) -> dict[str, Any]:
-    return await gql(client, ENTERPRISE, u=uscc, d=as_of)
+async def enterprise(
+    client: httpx.AsyncClient, uscc: str, as_of: str | None = None, headers: dict[str, str] | None = None
+) -> dict[str, Any]:
+    return await ask(client, ENTERPRISE, headers, u=uscc, d=as_of)
 
 
 async def person(client: httpx.AsyncClient, key: dict[str, str], as_of: str | None = None) -> dict[str, Any]:

@@ -41,3 +41,21 @@ def test_person_facts_and_projects() -> None:
     found = project_facts(SH, "P1", [Fact("project", {"name": "x", "owner_uscc": USCC}),
                                       Fact("party", {"uscc": USCC, "role": "施工"})])
     assert found is not None and found.parties[0].role == "施工" and found.filings == ()
+
+
+def test_the_public_judges_only_what_is_public_today() -> None:
+    from resolvers.crosscheck.facts import EnterpriseFacts, Listed, Record
+    from resolvers.crosscheck.visibility import for_caller
+    from resolvers.identity import PUBLIC, Identity
+
+    today = date(2026, 6, 1)
+    public = Record(JS, "1", "bad", "D1-2-04", None, date(2026, 1, 1), None, date(2026, 1, 3), date(2027, 1, 2))
+    expired = Record(JS, "2", "bad", "D1-2-04", None, date(2024, 1, 1), None, date(2024, 1, 3), date(2024, 12, 31))
+    active = Listed(JS, "H1", "转包", "住建厅", date(2026, 1, 1), date(2027, 1, 1), None)
+    released = Listed(JS, "H2", "转包", "住建厅", date(2024, 1, 1), date(2025, 1, 1), date(2025, 1, 1))
+    facts = EnterpriseFacts(USCC, records=[public, expired], blacklist=[active, released])
+    seen = for_caller(PUBLIC, facts, today)
+    assert seen.records == [public] and seen.blacklist == [active]
+    official = for_caller(Identity("r", province=SH, roles=frozenset({"regulator"})), facts, today)
+    assert official.records == [public, expired] and official.blacklist == [active, released]
+    assert facts.records == [public, expired]  # the gathered facts themselves are untouched
