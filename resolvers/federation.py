@@ -107,6 +107,15 @@ class FederatedNode:
             self._idle = asyncio.Event()
             await self._idle.wait()
 
+    async def collect(
+        self, info: Info, provinces: Iterable[str], query: BatchQuery, key: str, build: Callable[[Info, str, Row], T]
+    ) -> list[T]:
+        """One child list of this node: ``query`` for ``key`` in each province (skipping those that
+        already failed for this node), each row built into a GraphQL object that knows its province."""
+        answered = [code for code in provinces if code not in self.failed]
+        gathered = await self.track(rows_across(info.context, path_of(info), answered, query, key))
+        return [build(info, code, row) for code, rows in gathered.answers.items() for row in rows]
+
     def answered(self) -> list[str]:
         return [code for code in self.consulted if code not in self.failed]
 

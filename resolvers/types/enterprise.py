@@ -4,14 +4,14 @@ from every province that knows the enterprise, each item saying where it comes f
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import strawberry
 
 from resolvers.context import Context, Info
-from resolvers.federation import FederatedNode, Gathered, path_of, route, rows_across
+from resolvers.federation import FederatedNode, route, rows_across
 from resolvers.permissions import PublishedOnly
 from resolvers.scalars import USCC
 from resolvers.types.common import Coverage, DataConflict, Province, coverage, province
@@ -121,25 +121,25 @@ class Enterprise:
 
     @strawberry.field(description="资质证书（所有省份）。 Qualification certificates from every province.")
     async def qualifications(self, info: Info) -> list[QualificationCertificate]:
-        return await self._collect(info, q.QUALIFICATIONS_BY_USCC, QualificationCertificate.from_row)
+        return await self._each(info, q.QUALIFICATIONS_BY_USCC, QualificationCertificate.from_row)
 
     @strawberry.field(
         description="诚信行为记录（所有省份）。 Credit records from every province, newest first.",
         extensions=[PublishedOnly()],
     )
     async def credit_records(self, info: Info) -> list[CreditRecord]:
-        records = await self._collect(info, q.CREDIT_RECORDS_BY_USCC, CreditRecord.from_row)
+        records = await self._each(info, q.CREDIT_RECORDS_BY_USCC, CreditRecord.from_row)
         return sorted(records, key=lambda r: (r.decision_date, r.record_number), reverse=True)
 
     @strawberry.field(
         description="黑名单记录（所有省份）。 Blacklist entries from every province.", extensions=[PublishedOnly()]
     )
     async def blacklist(self, info: Info) -> list[BlacklistEntry]:
-        return visible_blacklist(info, await self._collect(info, q.BLACKLIST_BY_USCC, BlacklistEntry.from_row))
+        return visible_blacklist(info, await self._each(info, q.BLACKLIST_BY_USCC, BlacklistEntry.from_row))
 
     @strawberry.field(description="注册在本企业的执业人员（所有省份）。 Practitioners registered with this enterprise.")
     async def registered_persons(self, info: Info) -> list[RegisteredPerson]:
-        return await self._collect(info, q.REGISTRATIONS_BY_EMPLOYER, RegisteredPerson.from_row)
+        return await self._each(info, q.REGISTRATIONS_BY_EMPLOYER, RegisteredPerson.from_row)
 
     @strawberry.field(description="参与的项目（所有省份）。 Projects the enterprise takes part in, in every province.")
     async def projects(self, info: Info) -> list[ProjectParticipation]:
@@ -151,17 +151,16 @@ class Enterprise:
                 project_number=row["project_number"],
             )
 
-        return await self._collect(info, q.PARTICIPATIONS_BY_USCC, build)
+        return await self._each(info, q.PARTICIPATIONS_BY_USCC, build)
 
     @strawberry.field(description="本企业信息的完整性。 Which provinces answered for this enterprise.")
     async def coverage(self, info: Info) -> Coverage:
         await self.node.settle()
         return coverage(info, self.node.answered(), self.node.missing())
 
-    async def _collect(self, info: Info, query: q.BatchQuery, build: Callable[[Info, str, Row], T]) -> list[T]:
-        lookup = rows_across(info.context, path_of(info), self.rows, query, self.uscc)
-        gathered: Gathered[list[Row]] = await self.node.track(lookup)
-        return [build(info, code, row) for code, rows in gathered.answers.items() for row in rows]
+
+    def _each(self, info: Info, query: q.BatchQuery, build: Callable[[Info, str, Row], T]) -> Awaitable[list[T]]:
+        return self.node.collect(info, self.rows, query, self.uscc, build)
 
     @classmethod
     def merge(cls, uscc: str, rows: dict[str, Row], node: FederatedNode) -> Enterprise:

@@ -4,14 +4,14 @@ unless the identity may see them (DOMAIN §6)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import TypeVar
 
 import strawberry
 
 from resolvers.context import Context, Info
-from resolvers.federation import FederatedNode, Gathered, path_of, route, rows_across
+from resolvers.federation import FederatedNode, path_of, route, rows_across
 from resolvers.permissions import MaskPersonalId, PublishedOnly, Role, requires
 from resolvers.scalars import IdType
 from resolvers.types.common import Coverage, Province, coverage, province
@@ -132,25 +132,25 @@ class Person:
 
     @strawberry.field(description="执业注册（所有省份）。 Registrations in every province.")
     async def registrations(self, info: Info) -> list[Registration]:
-        return await self._collect(info, self.holders, q.REGISTRATIONS_BY_PERSON, Registration.from_row)
+        return await self._each(info, self.holders, q.REGISTRATIONS_BY_PERSON, Registration.from_row)
 
     @strawberry.field(description="项目关键岗位任职（所有省份）。 Key positions on projects in every province.")
     async def key_positions(self, info: Info) -> list[KeyPosition]:
-        return await self._collect(info, self.node.consulted, q.KEY_PERSONNEL_BY_PERSON, KeyPosition.from_row)
+        return await self._each(info, self.node.consulted, q.KEY_PERSONNEL_BY_PERSON, KeyPosition.from_row)
 
     @strawberry.field(
         description="诚信行为记录（所有省份）。 Credit records about this person from every province.",
         extensions=[PublishedOnly()],
     )
     async def credit_records(self, info: Info) -> list[CreditRecord]:
-        records = await self._collect(info, self.node.consulted, q.CREDIT_RECORDS_BY_PERSON, CreditRecord.from_row)
+        records = await self._each(info, self.node.consulted, q.CREDIT_RECORDS_BY_PERSON, CreditRecord.from_row)
         return sorted(records, key=lambda r: (r.decision_date, r.record_number), reverse=True)
 
     @strawberry.field(
         description="黑名单记录（所有省份）。 Blacklist entries about this person.", extensions=[PublishedOnly()]
     )
     async def blacklist(self, info: Info) -> list[BlacklistEntry]:
-        entries = await self._collect(info, self.node.consulted, q.BLACKLIST_BY_PERSON, BlacklistEntry.from_row)
+        entries = await self._each(info, self.node.consulted, q.BLACKLIST_BY_PERSON, BlacklistEntry.from_row)
         return visible_blacklist(info, entries)
 
     @strawberry.field(description="本人员信息的完整性。 Which provinces answered for this person.")
@@ -158,13 +158,11 @@ class Person:
         await self.node.settle()
         return coverage(info, self.node.answered(), self.node.missing())
 
-    async def _collect(
+
+    def _each(
         self, info: Info, provinces: list[str], query: q.BatchQuery, build: Callable[[Info, str, Row], T]
-    ) -> list[T]:
-        answered = [code for code in provinces if code not in self.node.failed]
-        lookup = rows_across(info.context, path_of(info), answered, query, self.person_key)
-        gathered: Gathered[list[Row]] = await self.node.track(lookup)
-        return [build(info, code, row) for code, rows in gathered.answers.items() for row in rows]
+    ) -> Awaitable[list[T]]:
+        return self.node.collect(info, provinces, query, self.person_key, build)
 
 
 async def load_person(ctx: Context, info: Info, key: str, home: str | None = None) -> Person | None:

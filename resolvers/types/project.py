@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import date
 from decimal import Decimal
 from typing import TypeVar
@@ -10,7 +10,7 @@ from typing import TypeVar
 import strawberry
 
 from resolvers.context import Context, Info
-from resolvers.federation import FederatedNode, Gathered, path_of, route, rows_across
+from resolvers.federation import FederatedNode, path_of, route, rows_across
 from resolvers.types.common import Coverage, Province, coverage, province
 from resolvers.types.enterprise import Enterprise, load_enterprise
 from resolvers.types.person import KeyPosition
@@ -69,18 +69,18 @@ class Project:
                 enterprise_uscc=row["enterprise_uscc"], amount=row["amount"],
             )
 
-        return await self._collect(info, q.STAGES_BY_PROJECT, build)
+        return await self._each(info, q.STAGES_BY_PROJECT, build)
 
     @strawberry.field(description="参建单位。 Parties of the project.")
     async def parties(self, info: Info) -> list[ProjectParty]:
         def build(_: Info, __: str, row: Row) -> ProjectParty:
             return ProjectParty(role=row["role"], stage=row["stage"], uscc=row["uscc"])
 
-        return await self._collect(info, q.PARTIES_BY_PROJECT, build)
+        return await self._each(info, q.PARTIES_BY_PROJECT, build)
 
     @strawberry.field(description="关键岗位人员。 Key personnel with their tenure.")
     async def key_personnel(self, info: Info) -> list[KeyPosition]:
-        return await self._collect(info, q.KEY_PERSONNEL_BY_PROJECT, KeyPosition.from_row)
+        return await self._each(info, q.KEY_PERSONNEL_BY_PROJECT, KeyPosition.from_row)
 
     @strawberry.field(description="建设单位详情。 The owner (建设单位).")
     async def owner(self, info: Info) -> Enterprise | None:
@@ -91,10 +91,9 @@ class Project:
         await self.node.settle()
         return coverage(info, self.node.answered(), self.node.missing())
 
-    async def _collect(self, info: Info, query: q.BatchQuery, build: Callable[[Info, str, Row], T]) -> list[T]:
-        lookup = rows_across(info.context, path_of(info), [self.province.code], query, self.number)
-        gathered: Gathered[list[Row]] = await self.node.track(lookup)
-        return [build(info, code, row) for code, rows in gathered.answers.items() for row in rows]
+
+    def _each(self, info: Info, query: q.BatchQuery, build: Callable[[Info, str, Row], T]) -> Awaitable[list[T]]:
+        return self.node.collect(info, [self.province.code], query, self.number, build)
 
     @classmethod
     def from_row(cls, info: Info, code: str, row: Row, node: FederatedNode) -> Project:
