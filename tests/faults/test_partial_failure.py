@@ -6,9 +6,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-import asyncpg
-
-from tests.conftest import Stack, gql, running_client
+from tests.conftest import Stack, gql, running_client, table_locked
 
 QUERY = """query($u: USCC!) { enterprise(uscc: $u) {
     name presence { code } creditRecords { id province { code } }
@@ -78,16 +76,9 @@ async def test_reads_work_without_the_central_store(stack: Stack) -> None:
 
 async def test_slow_province_times_out(stack: Stack) -> None:
     uscc = stack.case("tri_province_enterprise")["key"]["uscc"]
-    blocker = await asyncpg.connect(stack.settings.province("330000").source.dsn)
-    try:
-        async with running_client(stack.settings) as client:
-            transaction = blocker.transaction()
-            await transaction.start()
-            await blocker.execute("LOCK TABLE exchange.enterprise IN ACCESS EXCLUSIVE MODE")
-            body = await gql(client, QUERY, u=uscc)
-            await transaction.rollback()
-    finally:
-        await blocker.close()
+    dsn = stack.settings.province("330000").source.dsn
+    async with running_client(stack.settings) as client, table_locked(dsn, "exchange.enterprise"):
+        body = await gql(client, QUERY, u=uscc)
     errors = [e for e in body["errors"] if e["extensions"]["source"] == "330000"]
     assert errors[0]["extensions"]["code"] == "SOURCE_TIMEOUT"
     assert body["data"]["enterprise"]["coverage"]["complete"] is False
@@ -116,16 +107,9 @@ async def test_coverage_counts_a_failure_in_a_sibling_field(stack: Stack) -> Non
     uscc = stack.case("tri_province_enterprise")["key"]["uscc"]
     query = """query($u: USCC!) { enterprise(uscc: $u) {
         coverage { complete missing { code } } name creditRecords { id } } }"""
-    blocker = await asyncpg.connect(stack.settings.province("310000").source.dsn)
-    try:
-        async with running_client(stack.settings) as client:
-            transaction = blocker.transaction()
-            await transaction.start()
-            await blocker.execute("LOCK TABLE exchange.credit_record IN ACCESS EXCLUSIVE MODE")
-            body = await gql(client, query, u=uscc)
-            await transaction.rollback()
-    finally:
-        await blocker.close()
+    dsn = stack.settings.province("310000").source.dsn
+    async with running_client(stack.settings) as client, table_locked(dsn, "exchange.credit_record"):
+        body = await gql(client, query, u=uscc)
     enterprise = body["data"]["enterprise"]
     assert enterprise["name"]
     assert enterprise["coverage"] == {"complete": False, "missing": [{"code": "310000"}]}

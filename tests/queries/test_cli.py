@@ -10,24 +10,13 @@ import pytest
 
 from gateway.cli import main
 from gateway.settings import render_toml, settings_from_mapping
-from tests.conftest import SECRET, Stack
+from tests.conftest import SECRET, Stack, create_database
 
 SERVERS = {"central": "central", "310000": "sh", "320000": "js", "330000": "zj"}
 
 
-async def _database(stack: Stack, server: str, name: str) -> str:
-    dsn = stack.cluster.dsn(server)
-    conn = await asyncpg.connect(dsn)
-    try:
-        if not await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
-            await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    return dsn.replace("/postgres?", f"/{name}?")
-
-
 async def _config(stack: Stack, tmp_path: Path) -> Path:
-    dsns = {key: await _database(stack, server, "clitest") for key, server in SERVERS.items()}
+    dsns = {key: await create_database(stack.cluster.dsn(server), "clitest") for key, server in SERVERS.items()}
     raw = {
         "gateway": {"person_key_secret": SECRET},
         "central": {"dsn": dsns["central"]},

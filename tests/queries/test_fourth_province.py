@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from datetime import date
 
-import asyncpg
 import httpx
 
 from gateway.operations import migrate_all, seed_all
 from gateway.settings import Settings, settings_from_mapping
 from sources.embedded import start_cluster
-from tests.conftest import SECRET, Stack, gql, running_client
+from tests.conftest import SECRET, Stack, create_database, gql, running_client
 
 PROVINCES = [
     ("sh", "310000", "沪", "上海市"),
@@ -21,21 +20,11 @@ PROVINCES = [
 ]
 
 
-async def _create_database(dsn: str, name: str) -> str:
-    conn = await asyncpg.connect(dsn)
-    try:
-        if not await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
-            await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    return dsn.replace("/postgres?", f"/{name}?")
-
-
 async def _four_province_settings(stack: Stack) -> Settings:
     cluster = stack.cluster
     extra = start_cluster(cluster.root, ["ah"])
     cluster.servers["ah"] = extra.servers["ah"]
-    dsns = {name: await _create_database(cluster.dsn(name), "four") for name in ["sh", "js", "zj", "ah", "central"]}
+    dsns = {name: await create_database(cluster.dsn(name), "four") for name in ["sh", "js", "zj", "ah", "central"]}
     raw = {
         "gateway": {"person_key_secret": SECRET},
         "central": {"dsn": dsns["central"]},
