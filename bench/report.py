@@ -11,9 +11,10 @@ from bench.driver import Stats
 
 RESULTS_DIR = Path(__file__).parent / "results"
 Results = Mapping[str, Mapping[str, Stats]]  # scenario → {"gateway": ..., "floor": ...}
+NAME_WIDTH = 21  # the longest scenario name (crosscheck_enterprise)
 
 _HEADER = (
-    f"{'scenario':<18} │ {'gateway p50':>11} {'p95':>7} {'rps':>7} │ {'floor p50':>9} {'p95':>7} {'rps':>7} │"
+    f"{'scenario':<{NAME_WIDTH}} │ {'gateway p50':>11} {'p95':>7} {'rps':>7} │ {'floor p50':>9} {'p95':>7} {'rps':>7} │"
     f" {'p50 g/f':>7} {'rps g/f':>7}"
 )
 
@@ -24,7 +25,7 @@ def table(results: Results) -> str:
     for name, pair in results.items():
         gateway, floor = pair["gateway"], pair["floor"]
         lines.append(
-            f"{name:<18} │ {gateway.p50_ms:>8.2f} ms {gateway.p95_ms:>7.2f} {gateway.rps:>7.1f} │"
+            f"{name:<{NAME_WIDTH}} │ {gateway.p50_ms:>8.2f} ms {gateway.p95_ms:>7.2f} {gateway.rps:>7.1f} │"
             f" {floor.p50_ms:>6.2f} ms {floor.p95_ms:>7.2f} {floor.rps:>7.1f} │"
             f" {gateway.p50_ms / floor.p50_ms:>6.2f}x {gateway.rps / floor.rps:>6.2f}x"
         )
@@ -39,7 +40,7 @@ def statements_lines(summaries: Mapping[str, Mapping[str, Any]]) -> str:
         mismatched = len(summary["mismatched_variants"])
         verdict = "floor sends the same" if not mismatched else f"FLOOR DIFFERS on {mismatched} variant(s)"
         lines.append(
-            f"{name:<18}   statements/request {per_request['min']}–{per_request['max']}"
+            f"{name:<{NAME_WIDTH}}   statements/request {per_request['min']}–{per_request['max']}"
             f" (max per source {summary['max_per_source']}), {summary['response_kb_mean']} KB; {verdict}"
         )
     return "\n".join(lines)

@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import report, scenarios, stack
+from bench import crosscheck, report, scenarios, stack
 from bench.driver import Stats, client_for, floor_call, gateway_call, measure
 from bench.floor import Floor
 from bench.samples import Samples, pick
@@ -92,9 +92,12 @@ async def _bench(settings: Settings, url: str, state: stack.SeedState, args: arg
     floor = await Floor.open(settings)
     try:
         async with client_for(url, args.concurrency) as client:
-            samples = await pick(floor, state.showcase, args.variants, stack.SEED)
+            samples = await pick(floor, state.showcase, args.variants, stack.SEED, settings.person_key_secret)
             outcome = Outcome({}, {}, samples)
-            for scenario in scenarios.build(samples.usccs, samples.pages, samples.projects):
+            for scenario in [
+                *scenarios.build(samples.usccs, samples.pages, samples.projects),
+                *crosscheck.build(samples.crosscheck, settings.person_key_secret),
+            ]:
                 _say(f"{scenario.name}: checking statements over {len(scenario.variants)} variants")
                 outcome.checks[scenario.name] = await check(client, floor, scenario)
                 load = {"requests": args.requests, "concurrency": args.concurrency, "warmup": _warmup(args)}
@@ -127,6 +130,7 @@ def _meta(
         "python": platform.python_version(),
         "runtime_s": round(runtime, 1),
         "enterprise_credit_provinces_per_uscc": {"min": presence[0], "max": presence[-1]},
+        "crosscheck_subjects": outcome.samples.crosscheck.describe(),
         "statements": {name: c.summary() for name, c in outcome.checks.items()},
     }
 

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from random import Random
 from typing import Any
 
+from bench.crosscheck import Subjects
+from bench.crosscheck import pick as pick_subjects
 from bench.floor import Floor
 from bench.scenarios import PAGE_SIZE, Variables
 from resolvers.pagination import enterprise_cursor
@@ -40,10 +42,11 @@ class Samples:
     presence: dict[str, int]
     pages: list[Variables]
     projects: list[str]
+    crosscheck: Subjects
 
 
-async def pick(floor: Floor, showcase: Sequence[dict[str, Any]], count: int, seed: int) -> Samples:
-    """Sample ``count`` keys per scenario."""
+async def pick(floor: Floor, showcase: Sequence[dict[str, Any]], count: int, seed: int, secret: bytes) -> Samples:
+    """Sample ``count`` keys per scenario (``secret`` derives person keys, as the gateway does)."""
     rng = Random(seed)
     stats = await asyncio.gather(*(floor.fetch(code, ENTERPRISE_STATS) for code in floor.provinces))
     provinces: Counter[str] = Counter()
@@ -60,6 +63,8 @@ async def pick(floor: Floor, showcase: Sequence[dict[str, Any]], count: int, see
         presence={u: provinces[u] for u in usccs},
         pages=_page_variants(names, floor.provinces, count, rng),
         projects=await _projects(floor, count, rng),
+        # Drawn last from the shared generator: the other scenarios keep the keys they had.
+        crosscheck=await pick_subjects(floor, showcase, count, rng, secret),
     )
 
 

@@ -39,6 +39,10 @@ class StatementCheck:
                 "min": min(totals), "max": max(totals), "mean": round(statistics.mean(totals), 2)
             },
             "max_per_source": {name: max(c.get(name, 0) for c in self.gateway) for name in sources},
+            # Scenarios whose later rounds depend on the data (cross-checks) vary per variant: the
+            # lower bound and how many variants sent each total show that spread.
+            "min_per_source": {name: min(c.get(name, 0) for c in self.gateway) for name in sources},
+            "variants_per_total": {str(total): totals.count(total) for total in sorted(set(totals))},
             "response_kb_mean": round(statistics.mean(self.response_bytes) / 1024, 1),
             "mismatched_variants": [
                 {"variant": i, "gateway": self.gateway[i], "floor": self.floor[i]} for i in self.mismatches
