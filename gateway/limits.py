@@ -147,8 +147,8 @@ class Analyser:
 
     def field(self, node: FieldNode, parent: Any, paged: bool) -> Measure:
         name = node.name.value
-        if name == "__typename":
-            return Measure(depth=1, aliases=int(node.alias is not None))
+        if name == "__typename":  # costs 1 like any field, or a fragment bomb of them would be free
+            return Measure(depth=1, aliases=int(node.alias is not None), cost=1)
         definition = self._field_def(parent, name)
         child_type = get_named_type(definition.type) if definition else None
         page = self._page_size(node, definition)
@@ -210,18 +210,24 @@ def _is_list(gql_type: Any) -> bool:
     return isinstance(gql_type, GraphQLList)
 
 
-def _root_fields(analyser: Analyser, node: SelectionSetNode, seen: frozenset[str] = frozenset()) -> int:
-    """Root fields of an operation, fragments at the root expanded (each use counts)."""
+def _root_fields(analyser: Analyser, node: SelectionSetNode, memo: dict[str, int] | None = None) -> int:
+    """Root fields of an operation, fragments at the root expanded (each use counts, each fragment
+    counted once: memoised like the rest of the analysis)."""
+    memo = {} if memo is None else memo
     count = 0
     for selection in node.selections:
         if isinstance(selection, FieldNode):
             count += selection.name.value != "__typename"
         elif isinstance(selection, InlineFragmentNode):
-            count += _root_fields(analyser, selection.selection_set, seen)
-        elif isinstance(selection, FragmentSpreadNode) and selection.name.value not in seen:
-            definition = analyser.fragments.get(selection.name.value)
-            if definition is not None:
-                count += _root_fields(analyser, definition.selection_set, seen | {selection.name.value})
+            count += _root_fields(analyser, selection.selection_set, memo)
+        elif isinstance(selection, FragmentSpreadNode):
+            name = selection.name.value
+            if name not in memo:
+                memo[name] = 0  # a cycle counts nothing; validation rejects it
+                definition = analyser.fragments.get(name)
+                if definition is not None:
+                    memo[name] = _root_fields(analyser, definition.selection_set, memo)
+            count += memo[name]
     return count
 
 
@@ -284,6 +290,13 @@ class QueryLimits(SchemaExtension):
             error = check_document(ctx.schema._schema, ctx.graphql_document, ctx.variables, policy)
             if error is not None:
                 raise error
+        yield
+
+    def on_execute(self) -> Iterator[None]:
+        # The audit trail records the operation's name; strawberry knows it once the document is parsed.
+        context = self.execution_context.context
+        if hasattr(context, "operation_name"):
+            context.operation_name = self.execution_context.operation_name
         yield
 
     def _policy(self) -> RequestPolicy | None:
