@@ -112,7 +112,9 @@ class GatewayGraphQL(OfflineGraphQL):
                 raise _too_large(limit)
             chunks.append(chunk)
             more = message.get("more_body", False)
-        return _replay(b"".join(chunks), receive)
+        body = b"".join(chunks)
+        _check_utf8(body)
+        return _replay(body, receive)
 
     def _authenticate(self, scope: Scope) -> Identity:
         header = dict(scope.get("headers") or []).get(b"authorization")
@@ -166,6 +168,12 @@ class GatewayGraphQL(OfflineGraphQL):
         if getattr(request.state, "yrd_identity", PUBLIC).is_public and not self._settings.auth.public_graphiql:
             return Response("GraphiQL is disabled on this gateway.\n", status_code=404, media_type="text/plain")
         return await super().render_graphql_ide(request)
+
+    async def parse_http_body(self, request: Any) -> GraphQLRequestData | list[GraphQLRequestData]:
+        try:
+            return await super().parse_http_body(request)
+        except (AttributeError, TypeError) as exc:  # strawberry assumes a JSON object: `null`, `1`…
+            raise Rejection(400, "BAD_REQUEST", "Request body must be a JSON object with a query") from exc
 
     async def execute_operation(self, *args: Any, **kwargs: Any) -> Any:
         """Resolve persisted queries (Apollo's ``extensions.persistedQuery``) before execution."""
@@ -247,6 +255,14 @@ def _replay(body: bytes, receive: Receive, first: Message | None = None) -> Rece
         return pending.pop(0) if pending else await receive()
 
     return replay
+
+
+def _check_utf8(body: bytes) -> None:
+    """GraphQL over HTTP is UTF-8; strawberry's JSON parsing would fail on anything else with a 500."""
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise Rejection(400, "BAD_REQUEST", "Request body must be UTF-8 encoded JSON") from None
 
 
 def _too_large(limit: int) -> Rejection:

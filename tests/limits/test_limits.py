@@ -211,3 +211,10 @@ def test_persisted_manifest_must_match_its_hashes(tmp_path: Path) -> None:
 def test_limit_settings_defaults_are_sane() -> None:
     limits = LimitSettings()
     assert limits.max_page_size == 100 and limits.max_depth >= 10
+
+
+@pytest.mark.parametrize("content", [b"\x80", b"null", b"1", b'"query"', b"[]"])
+async def test_malformed_bodies_are_400_not_500(client: httpx.AsyncClient, content: bytes) -> None:
+    """Found by the fuzz test: strawberry answered these with a 500."""
+    response = await client.post("/graphql", content=content, headers={"Content-Type": "application/json"})
+    assert 400 <= response.status_code < 500
