@@ -80,8 +80,9 @@ def floor_call(floor: Floor, scenario: Scenario) -> Call:
     return call
 
 
-def client_for(url: str, concurrency: int) -> httpx.AsyncClient:
-    """Keep-alive connections, one per worker, so connection set-up is not measured."""
+def client_for(url: str, concurrency: int, headers: dict[str, str] | None = None) -> httpx.AsyncClient:
+    """Keep-alive connections, one per worker, so connection set-up is not measured; ``headers``
+    (e.g. a regulator's bearer token) go with every request."""
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    return httpx.AsyncClient(base_url=url, limits=limits, timeout=60.0)
+    return httpx.AsyncClient(base_url=url, limits=limits, timeout=60.0, headers=headers)
 

@@ -11,7 +11,7 @@ from bench.driver import Stats
 
 RESULTS_DIR = Path(__file__).parent / "results"
 Results = Mapping[str, Mapping[str, Stats]]  # scenario → {"gateway": ..., "floor": ...}
-NAME_WIDTH = 21  # the longest scenario name (crosscheck_enterprise)
+NAME_WIDTH = 31  # the longest scenario name (crosscheck_enterprise@regulator)
 
 _HEADER = (
     f"{'scenario':<{NAME_WIDTH}} │ {'gateway p50':>11} {'p95':>7} {'rps':>7} │ {'floor p50':>9} {'p95':>7} {'rps':>7} │"

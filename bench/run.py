@@ -29,8 +29,12 @@ from bench.floor import Floor
 from bench.samples import Samples, pick
 from bench.server import running_gateway
 from bench.verify import StatementCheck, check
+from gateway.auth import issue_token
 from gateway.settings import Settings
 from sources.embedded import EmbeddedCluster
+
+REGULATOR_SUFFIX = "@regulator"
+REGULATOR_PROVINCE = "320000"
 
 
 @dataclass
@@ -68,6 +72,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--variants", type=int, default=24, help="distinct keys/pages each scenario rotates through")
     parser.add_argument("--reseed", action="store_true", help="seed again even if the data is current")
     parser.add_argument("--data-dir", type=Path, default=stack.BENCH_DIR, help="where the databases live")
+    parser.add_argument(
+        "--roles", default="public,regulator",
+        help="callers to measure the gateway as: public (no token) and/or regulator (a Jiangsu regulator's"
+             " bearer token: authentication, more visible rows, audit trail); regulator rows are named"
+             f" <scenario>{REGULATOR_SUFFIX}",
+    )
     return parser
 
 
@@ -89,9 +99,11 @@ def _run(args: argparse.Namespace, cluster: EmbeddedCluster, root: Path, started
 
 
 async def _bench(settings: Settings, url: str, state: stack.SeedState, args: argparse.Namespace) -> Outcome:
+    roles = {r.strip() for r in args.roles.split(",") if r.strip()}
     floor = await Floor.open(settings)
     try:
-        async with client_for(url, args.concurrency) as client:
+        async with client_for(url, args.concurrency) as client, \
+                client_for(url, args.concurrency, _regulator_headers(settings)) as regulator:
             samples = await pick(floor, state.showcase, args.variants, stack.SEED, settings.person_key_secret)
             outcome = Outcome({}, {}, samples)
             for scenario in [
@@ -101,14 +113,26 @@ async def _bench(settings: Settings, url: str, state: stack.SeedState, args: arg
                 _say(f"{scenario.name}: checking statements over {len(scenario.variants)} variants")
                 outcome.checks[scenario.name] = await check(client, floor, scenario)
                 load = {"requests": args.requests, "concurrency": args.concurrency, "warmup": _warmup(args)}
-                _say(f"{scenario.name}: gateway, {args.requests} requests × {args.concurrency} workers")
-                gateway = await measure(gateway_call(client, scenario), **load)
                 _say(f"{scenario.name}: floor")
                 floor_stats = await measure(floor_call(floor, scenario), **load)
-                outcome.results[scenario.name] = {"gateway": gateway, "floor": floor_stats}
+                if "public" in roles:
+                    _say(f"{scenario.name}: gateway, {args.requests} requests × {args.concurrency} workers")
+                    gateway = await measure(gateway_call(client, scenario), **load)
+                    outcome.results[scenario.name] = {"gateway": gateway, "floor": floor_stats}
+                if "regulator" in roles:
+                    _say(f"{scenario.name}: gateway as a regulator of {REGULATOR_PROVINCE}")
+                    as_regulator = await measure(gateway_call(regulator, scenario), **load)
+                    outcome.results[scenario.name + REGULATOR_SUFFIX] = {"gateway": as_regulator, "floor": floor_stats}
             return outcome
     finally:
         await floor.close()
+
+
+def _regulator_headers(settings: Settings) -> dict[str, str]:
+    """A bearer token as the gateway's own issuer makes it; long enough for any run."""
+    token = issue_token(settings.auth, subject="bench-regulator", roles=["regulator"],
+                        province=REGULATOR_PROVINCE, org="bench", ttl_s=12 * 3600)
+    return {"Authorization": f"Bearer {token}"}
 
 
 def _meta(

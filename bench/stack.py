@@ -28,6 +28,8 @@ CENTRAL_POOL = 4
 # The gateway's abuse limits would reject a load test from one address (600/min for the public);
 # the benchmark measures throughput, so the rate limits are lifted to their ceiling.
 UNLIMITED_RATE = 1_000_000
+# Signs the regulator token of the `--roles regulator` variant; these databases hold only test data.
+JWT_SECRET = "bench-jwt-secret-not-for-production-0123456789"
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,7 @@ def bench_settings(cluster: EmbeddedCluster) -> Settings:
         "gateway": {"person_key_secret": SECRET},
         "central": {"dsn": cluster.dsn("central"), "pool_size": CENTRAL_POOL, "timeout_ms": 2000},
         "limits": {"public_rate_per_minute": UNLIMITED_RATE, "identity_rate_per_minute": UNLIMITED_RATE},
+        "auth": {"secret": JWT_SECRET},
         "provinces": [
             {"code": code, "short_name": short, "name": name, "dsn": cluster.dsn(server),
              "pool_size": PROVINCE_POOL, "timeout_ms": 3000}
