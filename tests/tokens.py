@@ -13,6 +13,7 @@ ROLE_CASES = {
     "public": None,
     "regulator_sh": ("regulator", "310000"),
     "regulator_js": ("regulator", "320000"),
+    "reviewer_sh": ("reviewer", "310000"),
     "admin": ("admin", None),
 }
 

@@ -212,3 +212,15 @@ async def test_audit_log_query_for_admins(stack: Stack, client: httpx.AsyncClien
     by_subject = await ask(client, query, admin, f={"subjectKey": subject})
     assert {e["seq"] for e in entries} <= {e["seq"] for e in by_subject["data"]["auditLog"]}
     assert all(len(e["hash"]) == 64 for e in entries)
+
+
+async def test_cross_checks_are_recorded(stack: Stack, tmp_path: Path) -> None:
+    uscc = stack.case("tri_province_enterprise")["key"]["uscc"]
+    settings = _spooled(stack, tmp_path / "spool")
+    before = await _last_seq(settings)
+    async with running_client(settings) as client:
+        query = "query Check($u: USCC!) { crossCheckEnterprise(uscc: $u) { complete } }"
+        await ask(client, query, bearer(settings, "reviewer", "330000", sub="checker"), u=uscc)
+        rows = await _wait_for(settings, before, 1)
+    assert [(r["actor"], r["operation"], list(r["subject_keys"])) for r in rows] == [("checker", "Check", [uscc])]
+    assert json.loads(rows[0]["payload"])["subjects"] == [{"kind": "crosscheck", "key": uscc}]
