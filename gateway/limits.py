@@ -153,7 +153,10 @@ class Analyser:
         child_type = get_named_type(definition.type) if definition else None
         page = self._page_size(node, definition)
         inner = self.selection(node.selection_set, child_type, page is not None)
-        result = Measure(depth=inner.depth + 1, aliases=inner.aliases + int(node.alias is not None), cost=1)
+        # Introspection touches no database and IDEs nest ``ofType`` deeply: its subtree counts one
+        # level of depth, while its cost (lists multiplied) still bounds what it can ask for.
+        depth = 1 if name in INTROSPECTION_FIELDS else inner.depth + 1
+        result = Measure(depth=depth, aliases=inner.aliases + int(node.alias is not None), cost=1)
         result.introspection = inner.introspection or name in INTROSPECTION_FIELDS
         result.cost += inner.cost * self._multiplier(definition, page, paged)
         return result

@@ -105,9 +105,17 @@ async def test_cost_multiplies_by_page_size(tight: httpx.AsyncClient) -> None:
     _rejected(await ask(tight, query, n=100), "QUERY_TOO_COSTLY")
 
 
-async def test_default_limits_admit_graphiql_introspection(client: httpx.AsyncClient) -> None:
+async def test_default_limits_admit_graphiql_introspection(client: httpx.AsyncClient, stack: Stack) -> None:
     body = await ask(client, get_introspection_query(descriptions=True))
     assert "errors" not in body and body["data"]["__schema"]["queryType"]["name"] == "Query"
+    async with running_client(_with(stack, max_depth=4)) as shallow:  # IDEs still work under a low depth limit
+        assert "errors" not in await ask(shallow, get_introspection_query(descriptions=True))
+        _rejected(await ask(shallow, DEEP), "QUERY_TOO_DEEP")
+    # …and introspection cannot amplify: graphql-core's MaxIntrospectionDepthRule refuses nested type lists.
+    nested = "{ __schema { types { fields { type { fields { type { fields { type { fields { name } } } } } } } } } }"
+    body = await ask(client, nested)
+    assert body["data"] is None and "introspection depth" in body["errors"][0]["message"]
+    assert statements_total(body) == 0
 
 
 async def test_introspection_and_graphiql_can_be_closed_to_the_public(stack: Stack) -> None:
