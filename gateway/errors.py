@@ -77,7 +77,9 @@ def source_errors(ctx: Context) -> list[dict[str, Any]]:
 def _source_error(ctx: Context, failure: SourceFailure) -> dict[str, Any]:
     error = failure.error
     if error.source == CENTRAL:
-        what = "the central store (routing fell back to asking every province)"
+        # Routing then asks every province and recognition falls back to national codes only;
+        # whatever depended on the central store says so in its own coverage or report.
+        what = "the central store (the index and region-level rules); provinces were asked directly"
     else:
         info = ctx.province(error.source)
         what = f"province {info.code} ({info.name}); its data is missing from this answer"

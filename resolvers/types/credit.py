@@ -181,9 +181,3 @@ class BlacklistEntry:
             ),
         )
 
-
-def visible_blacklist(info: Info, entries: list[BlacklistEntry]) -> list[BlacklistEntry]:
-    """The public sees blacklist entries only while they are active (DOMAIN §4)."""
-    if info.context.identity.is_public:
-        return [e for e in entries if e.active]
-    return entries

@@ -15,7 +15,7 @@ from resolvers.federation import FederatedNode, route, rows_across
 from resolvers.permissions import PublishedOnly
 from resolvers.scalars import USCC
 from resolvers.types.common import Coverage, DataConflict, Province, coverage, province
-from resolvers.types.credit import BlacklistEntry, CreditRecord, visible_blacklist
+from resolvers.types.credit import BlacklistEntry, CreditRecord
 from resolvers.types.person import RegisteredPerson
 from sources import central_queries
 from sources import province_queries as q
@@ -135,7 +135,7 @@ class Enterprise:
         description="黑名单记录（所有省份）。 Blacklist entries from every province.", extensions=[PublishedOnly()]
     )
     async def blacklist(self, info: Info) -> list[BlacklistEntry]:
-        return visible_blacklist(info, await self._each(info, q.BLACKLIST_BY_USCC, BlacklistEntry.from_row))
+        return await self._each(info, q.BLACKLIST_BY_USCC, BlacklistEntry.from_row)  # @published filters
 
     @strawberry.field(description="注册在本企业的执业人员（所有省份）。 Practitioners registered with this enterprise.")
     async def registered_persons(self, info: Info) -> list[RegisteredPerson]:

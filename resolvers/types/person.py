@@ -15,7 +15,7 @@ from resolvers.federation import FederatedNode, path_of, route, rows_across
 from resolvers.permissions import MaskPersonalId, PublishedOnly, Role, requires
 from resolvers.scalars import IdType
 from resolvers.types.common import Coverage, Province, coverage, province
-from resolvers.types.credit import BlacklistEntry, CreditRecord, visible_blacklist
+from resolvers.types.credit import BlacklistEntry, CreditRecord
 from sources import central_queries
 from sources import province_queries as q
 from sources.base import Row
@@ -150,8 +150,7 @@ class Person:
         description="黑名单记录（所有省份）。 Blacklist entries about this person.", extensions=[PublishedOnly()]
     )
     async def blacklist(self, info: Info) -> list[BlacklistEntry]:
-        entries = await self._each(info, self.node.consulted, q.BLACKLIST_BY_PERSON, BlacklistEntry.from_row)
-        return visible_blacklist(info, entries)
+        return await self._each(info, self.node.consulted, q.BLACKLIST_BY_PERSON, BlacklistEntry.from_row)
 
     @strawberry.field(description="本人员信息的完整性。 Which provinces answered for this person.")
     async def coverage(self, info: Info) -> Coverage:
