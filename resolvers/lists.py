@@ -3,6 +3,7 @@ per-province keyset pages (see ``resolvers.pagination``)."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import strawberry
@@ -46,7 +47,7 @@ async def enterprises_page(
     f = filter or EnterpriseFilter()
     cursor = pg.decode_enterprise_cursor(after) if after else None
     ctx = info.context
-    prefix = f.registered_province[:2] if f.registered_province else None
+    prefix = _province_prefix(f.registered_province)
 
     async def page(code: str) -> list[Row]:
         source = ctx.sources.provinces[code].source
@@ -64,6 +65,19 @@ async def enterprises_page(
     node_coverage = FederatedNode(ctx.province_codes, gathered.failed)
     edges = [_enterprise_edge(info, uscc, by_uscc[uscc], gathered.failed) for uscc in ordered[:first]]
     return _connection(info, edges, len(ordered) > first, node_coverage)
+
+
+def _province_prefix(code: str | None) -> str | None:
+    """The two leading digits of a province-level division code: enterprises registered anywhere in
+    that province (any city or county) share them."""
+    if code is None:
+        return None
+    if not re.fullmatch(r"[1-9]\d0000", code):
+        raise pg.GraphQLError(
+            f"filter.registeredProvince must be a province-level division code like 320000, got {code!r}",
+            extensions={"code": "BAD_USER_INPUT"},
+        )
+    return code[:2]
 
 
 def _enterprise_edge(info: Info, uscc: str, rows: dict[str, Row], failed: dict) -> Edge[Enterprise]:

@@ -72,3 +72,10 @@ async def test_a_cursor_from_another_list_is_rejected(client: httpx.AsyncClient)
 async def test_page_size_limit(client: httpx.AsyncClient) -> None:
     body = await gql(client, "{ enterprises(first: 1000) { edges { cursor } } }")
     assert "between 1 and 100" in body["errors"][0]["message"]
+
+
+async def test_registered_province_filter_is_checked(client: httpx.AsyncClient) -> None:
+    body = await gql(client, '{ enterprises(filter: {registeredProvince: "3200"}) { edges { cursor } } }')
+    assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    assert "province-level division code" in body["errors"][0]["message"]
+    assert sum(s["statements"] for s in body["extensions"]["sources"]) == 0
