@@ -12,6 +12,7 @@ from resolvers.loaders import Loaders
 from sources.config import ProvinceInfo
 from sources.errors import SourceError
 from sources.registry import SourceRegistry
+from sources.rules.divisions import province_names
 from sources.trace import RequestTrace
 
 
@@ -43,8 +44,11 @@ class Context:
 
     def province(self, code: str) -> ProvinceInfo:
         info = self.sources.province_info(code)
+        if info is not None:
+            return info
         # A record may name a province that is not configured (e.g. an out-of-Delta registration).
-        return info or ProvinceInfo(code, "?", code)
+        name, short_name = province_names(code) or (code, code)
+        return ProvinceInfo(code, short_name, name)
 
     def report(self, error: SourceError, path: tuple[str | int, ...]) -> None:
         self.failures.append(SourceFailure(error, path))

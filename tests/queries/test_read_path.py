@@ -121,3 +121,18 @@ async def test_showcase_queries_all_answer(client: httpx.AsyncClient, stack: Sta
         body = await gql(client, case["query"])
         assert "errors" not in body, (case["case"], body.get("errors"))
         assert any(v is not None for v in body["data"].values()), case["case"]
+
+
+async def test_enterprise_from_outside_the_delta_names_its_province(client: httpx.AsyncClient) -> None:
+    outside = {"110000": "北京市", "440000": "广东省", "420000": "湖北省", "370000": "山东省"}
+    found = []
+    for code, name in outside.items():
+        query = """query($p: String!) { enterprises(first: 5, filter: {registeredProvince: $p}) {
+            edges { node { registeredProvince { code name shortName healthy } presence { code } } } } }"""
+        body = await gql(client, query, p=code)
+        for edge in body["data"]["enterprises"]["edges"]:
+            province = edge["node"]["registeredProvince"]
+            assert province["name"] == name and province["healthy"] is None  # not configured: no health
+            assert {p["code"] for p in edge["node"]["presence"]} <= {"310000", "320000", "330000"}
+            found.append(code)
+    assert found, "the seed places a few out-of-Delta enterprises in every data set"

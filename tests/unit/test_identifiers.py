@@ -69,3 +69,11 @@ def test_other_id_types_need_only_a_value() -> None:
     assert normalise_id_number("护照", " e1234567 ") == "E1234567"
     with pytest.raises(IdentifierError, match="unknown ID type"):
         normalise_id_number("驾驶证", "123")
+
+
+def test_unconfigured_provinces_have_names() -> None:
+    from sources.rules.divisions import PROVINCES, province_names
+
+    assert province_names("110000") == ("北京市", "京")
+    assert province_names("999999") is None
+    assert len(PROVINCES) == 34 and all(code.endswith("0000") for code in PROVINCES)
