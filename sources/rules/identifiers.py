@@ -9,7 +9,6 @@ what is wrong with the value it sent.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import date
 
 USCC_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -118,18 +117,3 @@ def mask_id_number(id_number: str) -> str:
         return id_number[:keep] + "*" * (len(id_number) - 2 * keep) + id_number[-keep:]
     return id_number[:6] + "*" * (len(id_number) - 10) + id_number[-4:]
 
-
-@dataclass(frozen=True)
-class ProjectNumber:
-    """A national project number (PRJNUM): county code + yymmdd + 4-digit serial (format assumed)."""
-
-    value: str
-
-    @classmethod
-    def parse(cls, value: str) -> ProjectNumber:
-        number = value.strip()
-        if not number:
-            raise IdentifierError("project number must not be empty")
-        if len(number) > 40:
-            raise IdentifierError("project number is longer than 40 characters")
-        return cls(number)
