@@ -8,6 +8,7 @@ from datetime import date
 from gateway.settings import Settings
 from sources import migrate
 from sources.config import CENTRAL
+from sources.seed.model import ProvinceSpec
 
 
 async def migrate_all(settings: Settings) -> dict[str, list[str]]:
@@ -18,9 +19,7 @@ async def migrate_all(settings: Settings) -> dict[str, list[str]]:
     return dict(zip(jobs, results, strict=True))
 
 
-def _specs(settings: Settings) -> list:
-    from sources.seed.model import ProvinceSpec
-
+def _specs(settings: Settings) -> list[ProvinceSpec]:
     return [ProvinceSpec(p.code, p.short_name, p.name) for p in settings.provinces]
 
 

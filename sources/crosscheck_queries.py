@@ -85,6 +85,9 @@ _BLACKLIST = """json_build_object('entry_number', b.entry_number, 'basis', b.bas
 _FILING = """json_build_object('record_number', s.record_number, 'project_number', s.project_number,
         'stage', s.stage, 'filed_on', s.filed_on, 'enterprise_uscc', s.enterprise_uscc, 'amount', s.amount)::text"""
 
+_CLAIM = """json_build_object('id', f.id, 'project_number', f.project_number, 'claimed_province',
+        f.claimed_province, 'role', f.role, 'amount', f.amount, 'completed_on', f.completed_on)::text"""
+
 # Everything an enterprise cross-check needs from one province.  Filings are every stage of every
 # project the enterprise filed something for (award, contract, permit ...), so that a permit can be
 # compared with the project's award and contract filings, held by the same province (a project
@@ -114,25 +117,19 @@ ENTERPRISE_FACTS = FactQuery(
         SELECT rel.uscc, 'filing', {_FILING}
           FROM related rel JOIN exchange.project_stage s ON s.project_number = rel.project_number
         UNION ALL
-        SELECT f.uscc, 'claim',
-               json_build_object('id', f.id, 'project_number', f.project_number, 'claimed_province',
-                                 f.claimed_province, 'role', f.role, 'amount', f.amount,
-                                 'completed_on', f.completed_on)::text
+        SELECT f.uscc, 'claim', {_CLAIM}
           FROM exchange.performance f WHERE f.uscc = ANY($1::text[])""",
 )
 
 # An enterprise's registration rows and performance claims only (verifyPerformance).
 CLAIM_FACTS = FactQuery(
     "crosscheck_claim_facts",
-    """SELECT e.uscc AS key, 'listing' AS kind,
+    f"""SELECT e.uscc AS key, 'listing' AS kind,
               json_build_object('name', e.name, 'legal_representative', e.legal_representative,
                                 'registered_division', e.registered_division)::text AS payload
          FROM exchange.enterprise e WHERE e.uscc = ANY($1::text[])
        UNION ALL
-       SELECT f.uscc, 'claim',
-              json_build_object('id', f.id, 'project_number', f.project_number, 'claimed_province',
-                                f.claimed_province, 'role', f.role, 'amount', f.amount,
-                                'completed_on', f.completed_on)::text
+       SELECT f.uscc, 'claim', {_CLAIM}
          FROM exchange.performance f WHERE f.uscc = ANY($1::text[])""",
 )
 
