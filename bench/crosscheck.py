@@ -26,12 +26,12 @@ from typing import Any, TypeVar
 
 from bench.floor import Floor, FloorView
 from bench.scenarios import FloorPlan, Scenario, Variables
+from domain.identifiers import IdentifierError, normalise_id_number, validate_uscc
+from domain.person_key import person_key
 from sources import crosscheck_queries as cq
 from sources import province_queries as q
 from sources.config import CENTRAL
 from sources.crosscheck_queries import Fact
-from sources.rules.identifiers import IdentifierError, normalise_id_number, validate_uscc
-from sources.rules.person_key import person_key
 
 T = TypeVar("T")
 

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from bench.floor import FloorView, invert
+from domain.identifiers import province_of_division, uscc_division
 from resolvers.pagination import decode_enterprise_cursor
 from sources import central_queries as central
 from sources import province_queries as q
-from sources.rules.identifiers import province_of_division, uscc_division
 
 Variables = dict[str, Any]
 FloorPlan = Callable[[FloorView, Variables], Awaitable[None]]

@@ -11,7 +11,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import sources.seed
+import demo_data
+
 from gateway.demo import DEMO_PROVINCES
 from gateway.operations import databases_are_empty, migrate_all, seed_all
 from gateway.settings import Settings, render_toml, settings_from_mapping
@@ -95,7 +96,7 @@ def _current(state: SeedState, scale: float, reseed: bool) -> bool:
 def generator_version() -> str:
     """A digest of the seed generator's source files: any change to them means other data."""
     digest = hashlib.sha256()
-    for path in sorted(Path(sources.seed.__file__).parent.rglob("*.py")):
+    for path in sorted(Path(demo_data.__file__).parent.rglob("*.py")):
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]

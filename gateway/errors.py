@@ -11,9 +11,9 @@ from typing import Any
 
 from graphql import GraphQLError
 
+from domain.identifiers import IdentifierError
 from resolvers.context import Context, SourceFailure
 from sources.config import CENTRAL
-from sources.rules.identifiers import IdentifierError
 
 log = logging.getLogger("yrd.errors")
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 from datetime import date
 
+from domain.provinces import ProvinceInfo
 from gateway.settings import Settings
 from sources import migrate
 from sources.config import CENTRAL
-from sources.seed.model import ProvinceSpec
 
 
 async def migrate_all(settings: Settings) -> dict[str, list[str]]:
@@ -19,13 +19,13 @@ async def migrate_all(settings: Settings) -> dict[str, list[str]]:
     return dict(zip(jobs, results, strict=True))
 
 
-def _specs(settings: Settings) -> list[ProvinceSpec]:
-    return [ProvinceSpec(p.code, p.short_name, p.name) for p in settings.provinces]
+def _specs(settings: Settings) -> list[ProvinceInfo]:
+    return [ProvinceInfo(p.code, p.short_name, p.name) for p in settings.provinces]
 
 
 async def seed_all(settings: Settings, *, scale: float, seed: int, anchor: date, replace: bool = True) -> list[dict]:
     """Generate and load the deterministic demo data set; returns the showcase cases."""
-    from sources.seed.loader import seed as load_seed
+    from demo_data.seeding import seed as load_seed
 
     return await load_seed(
         _specs(settings),
@@ -40,6 +40,6 @@ async def seed_all(settings: Settings, *, scale: float, seed: int, anchor: date,
 
 
 async def databases_are_empty(settings: Settings) -> bool:
-    from sources.seed.loader import databases_are_empty as empty
+    from sources.bulk_load import databases_are_empty as empty
 
     return await empty({p.code: p.source.dsn for p in settings.provinces}, settings.central.dsn)

@@ -41,7 +41,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 import tempfile
 import tomllib
 from collections.abc import Mapping
@@ -49,9 +48,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sources.config import CENTRAL, BreakerConfig, ProvinceInfo, SourceConfig
-
-_DIVISION_CODE = re.compile(r"^[1-9]\d0000$")
+from domain.provinces import ProvinceInfo, is_province_code
+from sources.config import CENTRAL, BreakerConfig, SourceConfig
 
 
 class SettingsError(ValueError):
@@ -311,7 +309,7 @@ def _province(entry: Mapping[str, Any], index: int, env: Mapping[str, str]) -> P
     if not isinstance(entry, Mapping):
         raise SettingsError(f"{where} must be a table")
     code = _str(entry, "code", where)
-    if not _DIVISION_CODE.match(code):
+    if not is_province_code(code):
         raise SettingsError(f"{where}.code must be a province-level division code like 320000, got {code!r}")
     source = _source(entry, where, code, env.get(f"YRD_DSN_{code}"))
     info = ProvinceInfo(code, _str(entry, "short_name", where), _str(entry, "name", where))

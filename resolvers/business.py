@@ -18,6 +18,7 @@ from typing import Annotated
 import strawberry
 from graphql import GraphQLError
 
+from domain.identifiers import province_of_division, uscc_division
 from resolvers.context import Context, Info
 from resolvers.federation import Gathered, gather, path_of
 from resolvers.scalars import USCC
@@ -25,7 +26,6 @@ from resolvers.statistics import asked_provinces
 from resolvers.types.common import Coverage, Province, coverage, province
 from sources import statistics_queries as sq
 from sources.base import Row
-from sources.rules.identifiers import province_of_division, uscc_division
 
 MAX_WINNERS = 500
 _PROVINCE_CODE = re.compile(r"^\d{2}0000$")

@@ -7,12 +7,12 @@ from datetime import date
 
 import strawberry
 
+from domain.divisions import province_names
+from domain.provinces import ProvinceInfo
 from resolvers.identity import Identity
 from resolvers.loaders import Loaders
-from sources.config import ProvinceInfo
 from sources.errors import SourceError
 from sources.registry import SourceRegistry
-from sources.rules.divisions import province_names
 from sources.trace import RequestTrace
 
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from domain.publication import record_is_public
 from sources.province_queries import Visibility
-from sources.rules.publication import record_is_public
 
 REGULATOR = "regulator"
 REVIEWER = "reviewer"

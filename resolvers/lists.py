@@ -3,11 +3,12 @@ per-province keyset pages (see ``resolvers.pagination``)."""
 
 from __future__ import annotations
 
-import re
 from datetime import date
 
 import strawberry
 
+from domain.identifiers import province_of_division, uscc_division
+from domain.provinces import is_province_code
 from resolvers import pagination as pg
 from resolvers.context import Info
 from resolvers.federation import FederatedNode, gather, path_of, route
@@ -18,7 +19,6 @@ from resolvers.types.enterprise import Enterprise
 from sources import central_queries
 from sources import province_queries as q
 from sources.base import Row
-from sources.rules.identifiers import province_of_division, uscc_division
 
 
 @strawberry.input(description="企业列表筛选。 Filter for the enterprise list.")
@@ -72,7 +72,7 @@ def _province_prefix(code: str | None) -> str | None:
     that province (any city or county) share them."""
     if code is None:
         return None
-    if not re.fullmatch(r"[1-9]\d0000", code):
+    if not is_province_code(code):
         raise pg.GraphQLError(
             f"filter.registeredProvince must be a province-level division code like 320000, got {code!r}",
             extensions={"code": "BAD_USER_INPUT"},

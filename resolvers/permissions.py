@@ -26,10 +26,10 @@ from strawberry.permission import BasePermission, PermissionExtension
 from strawberry.schema_directive import Location
 from strawberry.types.field import StrawberryField
 
+from domain.identifiers import mask_id_number
 from resolvers.context import Info
 from resolvers.identity import ADMIN, REGULATOR, REVIEWER
 from resolvers.types.credit import BlacklistEntry, CreditRecord
-from sources.rules.identifiers import mask_id_number
 
 
 @strawberry.enum(description="调用者角色。 Role of an authenticated caller (carried by the bearer token).")

@@ -7,6 +7,8 @@ import asyncio
 import strawberry
 from graphql import GraphQLError
 
+from domain.identifiers import IdentifierError, normalise_id_number
+from domain.person_key import person_key
 from resolvers.context import Info
 from resolvers.federation import path_of, rows_across
 from resolvers.lists import CreditRecordFilter, EnterpriseFilter, credit_records_page, enterprises_page
@@ -18,8 +20,6 @@ from resolvers.types.enterprise import Enterprise, load_enterprise
 from resolvers.types.person import Person, load_person
 from resolvers.types.project import Project, load_project
 from sources import province_queries as q
-from sources.rules.identifiers import IdentifierError, normalise_id_number
-from sources.rules.person_key import person_key
 
 
 def _bad_input(message: str) -> GraphQLError:

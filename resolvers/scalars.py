@@ -1,5 +1,5 @@
 """Custom scalars: identifiers are checked on input and a bad value is rejected with the check
-that failed (the message comes from ``sources.rules.identifiers``)."""
+that failed (the message comes from ``domain.identifiers``)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import NewType
 
 import strawberry
 
-from sources.rules.identifiers import ID_TYPES, IdentifierError, validate_uscc
+from domain.identifiers import ID_TYPES, IdentifierError, validate_uscc
 
 
 def _parse_uscc(value: object) -> str:

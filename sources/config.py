@@ -18,15 +18,6 @@ class SourceConfig:
 
 
 @dataclass(frozen=True)
-class ProvinceInfo:
-    """A configured province: GB/T 2260 division code, one-character short name, display name."""
-
-    code: str
-    short_name: str
-    name: str
-
-
-@dataclass(frozen=True)
 class BreakerConfig:
     """Circuit breaker: open after `failures` consecutive failures, probe again after `reset_s`."""
 

@@ -7,8 +7,9 @@ import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from domain.provinces import ProvinceInfo
 from sources.base import Source
-from sources.config import CENTRAL, BreakerConfig, ProvinceInfo, SourceConfig
+from sources.config import CENTRAL, BreakerConfig, SourceConfig
 from sources.postgres import PostgresSource, TracedSource
 from sources.trace import RequestTrace
 

@@ -21,6 +21,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
+from domain.identifiers import province_of_division
 from resolvers.context import Context
 from resolvers.crosscheck import facts as f
 from resolvers.crosscheck.loading import Path, recognition_rules, scope
@@ -29,7 +30,6 @@ from resolvers.recognition import RecognitionRules
 from sources import crosscheck_queries as cq
 from sources import province_queries as q
 from sources.crosscheck_queries import Fact
-from sources.rules.identifiers import province_of_division
 
 T = TypeVar("T")
 

@@ -9,6 +9,14 @@ from typing import Annotated, Any
 import strawberry
 from graphql import GraphQLError
 
+from domain.identifiers import (
+    IdentifierError,
+    mask_id_number,
+    normalise_id_number,
+    province_of_division,
+    uscc_division,
+)
+from domain.person_key import person_key
 from resolvers.context import Context, Info
 from resolvers.crosscheck import gather
 from resolvers.crosscheck.facts import Listing
@@ -19,14 +27,6 @@ from resolvers.crosscheck.visibility import for_caller
 from resolvers.federation import path_of
 from resolvers.scalars import USCC, IdType
 from resolvers.types.person import shown_id_number
-from sources.rules.identifiers import (
-    IdentifierError,
-    mask_id_number,
-    normalise_id_number,
-    province_of_division,
-    uscc_division,
-)
-from sources.rules.person_key import person_key
 
 AsOf = Annotated[
     date | None,

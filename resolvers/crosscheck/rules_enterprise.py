@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
+from domain.identifiers import province_of_division, uscc_division
 from resolvers.crosscheck.facts import AWARD, CONTRACT, PERMIT, Certificate, Filing, Listing
 from resolvers.crosscheck.findings import Code, Evidence, Finding, Severity, joined, provinces_of
-from sources.rules.identifiers import province_of_division, uscc_division
 
 BUSINESS_STAGES = (AWARD, CONTRACT, PERMIT)  # filings that need a valid qualification
 

@@ -12,10 +12,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
+from domain.publication import blacklist_is_active, record_is_public
 from resolvers.crosscheck.facts import Listed, Record
 from resolvers.crosscheck.findings import Code, Evidence, Finding, Severity, joined, provinces_of
 from resolvers.recognition import RecognitionRules, category_of
-from sources.rules.publication import blacklist_is_active, record_is_public
 
 SERIOUS_CATEGORIES = ("3", "4")  # 工程质量, 工程安全 in every party's national table (D1, E1, A1 ...)
 ACCIDENT_WINDOW_MONTHS = 12

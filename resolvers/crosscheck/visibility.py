@@ -15,9 +15,9 @@ from dataclasses import replace
 from datetime import date
 from typing import TypeVar
 
+from domain.publication import blacklist_is_active
 from resolvers.crosscheck.facts import EnterpriseFacts, Listed, PersonFacts, Record
 from resolvers.identity import Identity
-from sources.rules.publication import blacklist_is_active
 
 F = TypeVar("F", EnterpriseFacts, PersonFacts)
 

@@ -6,8 +6,8 @@ from typing import Generic, TypeVar
 
 import strawberry
 
+from domain.provinces import ProvinceInfo
 from resolvers.context import Info
-from sources.config import ProvinceInfo
 
 T = TypeVar("T")
 

@@ -9,13 +9,13 @@ from typing import Annotated
 
 import strawberry
 
+from domain.publication import blacklist_is_active
 from resolvers import recognition
 from resolvers.context import Info
 from resolvers.crosscheck.loading import recognition_rules
 from resolvers.federation import path_of
 from resolvers.types.common import Province, province
 from sources.base import Row
-from sources.rules.publication import blacklist_is_active
 
 
 @strawberry.enum(description="记录性质：良好或不良。 Polarity of a credit record.")

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import strawberry
 
+from domain.identifiers import province_of_division, uscc_division
 from resolvers.context import Context, Info
 from resolvers.federation import FederatedNode, route, rows_across
 from resolvers.permissions import PublishedOnly
@@ -20,7 +21,6 @@ from resolvers.types.person import RegisteredPerson
 from sources import central_queries
 from sources import province_queries as q
 from sources.base import Row
-from sources.rules.identifiers import province_of_division, uscc_division
 
 if TYPE_CHECKING:
     from resolvers.types.project import Project

@@ -10,6 +10,7 @@ from typing import TypeVar
 
 import strawberry
 
+from domain.identifiers import mask_id_number
 from resolvers.context import Context, Info
 from resolvers.federation import FederatedNode, path_of, route, rows_across
 from resolvers.permissions import MaskPersonalId, PublishedOnly, Role, requires
@@ -19,7 +20,6 @@ from resolvers.types.credit import BlacklistEntry, CreditRecord
 from sources import central_queries
 from sources import province_queries as q
 from sources.base import Row
-from sources.rules.identifiers import mask_id_number
 
 T = TypeVar("T")
 

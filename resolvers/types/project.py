@@ -9,6 +9,7 @@ from typing import TypeVar
 
 import strawberry
 
+from domain.identifiers import province_of_division
 from resolvers.context import Context, Info
 from resolvers.federation import FederatedNode, path_of, route, rows_across
 from resolvers.types.common import Coverage, Province, coverage, province
@@ -17,7 +18,6 @@ from resolvers.types.person import KeyPosition
 from sources import central_queries
 from sources import province_queries as q
 from sources.base import Row
-from sources.rules.identifiers import province_of_division
 
 T = TypeVar("T")
 

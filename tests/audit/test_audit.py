@@ -16,6 +16,7 @@ import asyncpg
 import httpx
 import pytest
 
+from domain.person_key import person_key
 from gateway.app import create_app
 from gateway.audit import ChainReport, Spool, make_payload, verify_chain
 from gateway.cli import main
@@ -23,7 +24,6 @@ from gateway.settings import AuditSettings, Settings, render_toml
 from resolvers.identity import Identity
 from sources import migrate
 from sources.postgres import PostgresSource
-from sources.rules.person_key import person_key
 from tests.conftest import SECRET, Stack, make_settings, running_client
 from tests.tokens import ask, bearer
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 
-from sources.rules.identifiers import IdentifierError, validate_uscc
+from domain.identifiers import IdentifierError, validate_uscc
 from tests.conftest import Stack, gql, running_client, statements
 from tests.crosscheck.reports import permit_holder
 

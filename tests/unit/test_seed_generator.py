@@ -11,26 +11,28 @@ from functools import cached_property
 from typing import Any
 
 import pytest
+from demo_data.behaviour import ACCIDENT_CODES
+from demo_data.generator import generate
+from demo_data.model import Dataset
+from demo_data.projects import STAGES
 
-from sources.rules.identifiers import (
+from domain.identifiers import (
     IdentifierError,
     province_of_division,
     validate_resident_id,
     validate_uscc,
 )
-from sources.rules.person_key import person_key
-from sources.rules.publication import blacklist_is_active, record_is_public
-from sources.seed.behaviour import ACCIDENT_CODES
-from sources.seed.generator import generate
-from sources.seed.model import EXCHANGE_COLUMNS, Dataset, ProvinceSpec
-from sources.seed.projects import STAGES
+from domain.person_key import person_key
+from domain.provinces import ProvinceInfo
+from domain.publication import blacklist_is_active, record_is_public
+from sources.tables import EXCHANGE_COLUMNS
 
 ANCHOR = date(2026, 5, 1)
 SECRET = b"unit-test-secret"
 SCALE = 0.05
 SH, JS, ZJ, AH = (
-    ProvinceSpec("310000", "沪", "上海市"), ProvinceSpec("320000", "苏", "江苏省"),
-    ProvinceSpec("330000", "浙", "浙江省"), ProvinceSpec("340000", "皖", "安徽省"),
+    ProvinceInfo("310000", "沪", "上海市"), ProvinceInfo("320000", "苏", "江苏省"),
+    ProvinceInfo("330000", "浙", "浙江省"), ProvinceInfo("340000", "皖", "安徽省"),
 )
 DELTA = (SH, JS, ZJ)
 ALL_CASES = {
@@ -46,7 +48,7 @@ NATIONAL_CODE = re.compile(r"^[A-E]1-[1-5G]-\d{2}$")
 LOCAL_CODE = re.compile(r"^(SH|JS|ZJ|AH|P\d\d)-[A-Z]{2}-\d{2}$")
 
 
-def make(provinces: tuple[ProvinceSpec, ...] = DELTA, scale: float = SCALE, seed: int = 11) -> Dataset:
+def make(provinces: tuple[ProvinceInfo, ...] = DELTA, scale: float = SCALE, seed: int = 11) -> Dataset:
     return generate(provinces, scale=scale, seed=seed, anchor=ANCHOR, secret=SECRET)
 
 
@@ -455,7 +457,7 @@ def test_anhui_joins_as_a_fourth_province() -> None:
 
 
 def test_unknown_province_gets_generic_division_codes() -> None:
-    jiangxi = ProvinceSpec("360000", "赣", "江西省")
+    jiangxi = ProvinceInfo("360000", "赣", "江西省")
     dataset = make((JS, jiangxi))
     divisions = {row[0]: row[1] for row in dataset.central_rows["division"]}
     assert divisions["360100"] == "江西第一市" and divisions["360102"] == "城东区"
@@ -489,4 +491,4 @@ def test_bad_arguments_are_rejected(provinces: tuple, scale: float, anchor: date
 
 def test_province_spec_checks_its_code() -> None:
     with pytest.raises(ValueError, match="division code"):
-        ProvinceSpec("3200", "苏", "江苏省")
+        ProvinceInfo("3200", "苏", "江苏省")

@@ -13,14 +13,14 @@ from datetime import date, timedelta
 from decimal import Decimal
 from random import Random
 
-from sources.seed.behaviour import NATIONAL_TITLES, Code, local_code, title_of
-from sources.seed.credit import RecordPlan, write_blacklist, write_record
-from sources.seed.factory import new_enterprise, new_person, new_registration, province_authority, random_date
-from sources.seed.geography import Area
-from sources.seed.names import project_name
-from sources.seed.projects import STAGES, ProjectPlan, write_project
-from sources.seed.quals import QUALIFIED_KINDS, new_certificate
-from sources.seed.world import Certificate, Enterprise, Listing, Person, Registration, World, add_years
+from demo_data.behaviour import NATIONAL_TITLES, Code, local_code, title_of
+from demo_data.credit import RecordPlan, write_blacklist, write_record
+from demo_data.factory import new_enterprise, new_person, new_registration, province_authority, random_date
+from demo_data.geography import Area
+from demo_data.names import project_name
+from demo_data.projects import STAGES, ProjectPlan, write_project
+from demo_data.quals import QUALIFIED_KINDS, new_certificate
+from demo_data.world import Certificate, Enterprise, Listing, Person, Registration, World, add_years
 
 # Offsets of the other stages from the award (报建 before it); planted dates stay readable.
 _AFTER_AWARD = {"报建": -60, "中标": 0, "合同备案": 15, "施工图审查": 40, "施工许可": 60}

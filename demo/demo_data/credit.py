@@ -12,10 +12,10 @@ from datetime import date, timedelta
 from decimal import Decimal
 from random import Random
 
-from sources.seed.behaviour import Code, local_prefix
-from sources.seed.factory import MINISTRY, local_authority, province_authority
-from sources.seed.geography import Area
-from sources.seed.world import Enterprise, Person, World, add_months, add_years, stamp
+from demo_data.behaviour import Code, local_prefix
+from demo_data.factory import MINISTRY, local_authority, province_authority
+from demo_data.geography import Area
+from demo_data.world import Enterprise, Person, World, add_months, add_years, stamp
 
 GOOD_MONTHS = 36
 SHORTEST_MONTHS = 3

@@ -7,8 +7,8 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-from sources.seed.planted import Kit
-from sources.seed.showcase import entry
+from demo_data.planted import Kit
+from demo_data.showcase import entry
 
 Case = dict[str, Any]
 

@@ -13,11 +13,11 @@ from datetime import date, timedelta
 from decimal import Decimal
 from random import Random
 
-from sources.rules.identifiers import RESIDENT_ID
-from sources.seed.factory import new_enterprise, new_outside_enterprise, new_person, new_registration, random_date
-from sources.seed.geography import OUTSIDE_AREAS
-from sources.seed.quals import QUALIFIED_KINDS, new_certificate
-from sources.seed.world import Certificate, Enterprise, Person, World, add_years
+from demo_data.factory import new_enterprise, new_outside_enterprise, new_person, new_registration, random_date
+from demo_data.geography import OUTSIDE_AREAS
+from demo_data.quals import QUALIFIED_KINDS, new_certificate
+from demo_data.world import Certificate, Enterprise, Person, World, add_years
+from domain.identifiers import RESIDENT_ID
 
 # Rows per province at scale 1.0.
 BASE_ENTERPRISES, BASE_PERSONS, BASE_PROJECTS, BASE_RECORDS = 1000, 2000, 1500, 5000

@@ -12,11 +12,11 @@ from datetime import date, timedelta
 from functools import cache
 from random import Random
 
-from sources.seed.behaviour import PARTY_OF_KIND, Code, local_codes, national_codes
-from sources.seed.credit import RecordPlan, write_blacklist, write_record
-from sources.seed.factory import random_date
-from sources.seed.population import BASE_RECORDS, Population
-from sources.seed.world import Enterprise, Person, add_years
+from demo_data.behaviour import PARTY_OF_KIND, Code, local_codes, national_codes
+from demo_data.credit import RecordPlan, write_blacklist, write_record
+from demo_data.factory import random_date
+from demo_data.population import BASE_RECORDS, Population
+from demo_data.world import Enterprise, Person, add_years
 
 FIRST_DECISION = date(2005, 1, 1)  # credit data is collected from 2005-01-01
 RECENT_DAYS = 45  # drafts and records under review are recent

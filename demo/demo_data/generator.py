@@ -12,11 +12,11 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from random import Random
 
-from sources.seed.activity import add_projects
-from sources.seed.cases import plant
-from sources.seed.central import central_rows
-from sources.seed.model import Dataset, ProvinceSpec
-from sources.seed.population import (
+from demo_data.activity import add_projects
+from demo_data.cases import plant
+from demo_data.central import central_rows
+from demo_data.model import Dataset
+from demo_data.population import (
     Population,
     add_certificates,
     add_enterprises,
@@ -25,9 +25,10 @@ from sources.seed.population import (
     add_performance,
     add_persons,
 )
-from sources.seed.records import add_blacklist, add_records
-from sources.seed.render import check, province_rows
-from sources.seed.world import World
+from demo_data.records import add_blacklist, add_records
+from demo_data.render import check, province_rows
+from demo_data.world import World
+from domain.provinces import ProvinceInfo
 
 EARLIEST_ANCHOR = date(2012, 1, 1)  # planted histories reach back about seven years
 
@@ -40,7 +41,7 @@ _STEPS: tuple[Callable[[Population, str], None], ...] = (
 
 
 def generate(
-    provinces: Sequence[ProvinceSpec], *, scale: float, seed: int, anchor: date, secret: bytes
+    provinces: Sequence[ProvinceInfo], *, scale: float, seed: int, anchor: date, secret: bytes
 ) -> Dataset:
     """Generate the data set: exchange rows per province, central rows, and the showcase."""
     specs = _validated(provinces, scale, anchor)
@@ -67,7 +68,7 @@ def _background(pop: Population) -> None:
         add_blacklist(pop, code)
 
 
-def _validated(provinces: Sequence[ProvinceSpec], scale: float, anchor: date) -> tuple[ProvinceSpec, ...]:
+def _validated(provinces: Sequence[ProvinceInfo], scale: float, anchor: date) -> tuple[ProvinceInfo, ...]:
     specs = tuple(provinces)
     if not specs:
         raise ValueError("at least one province is required")

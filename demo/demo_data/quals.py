@@ -11,8 +11,8 @@ from __future__ import annotations
 from datetime import date
 from random import Random
 
-from sources.seed.factory import MINISTRY, local_authority, province_authority
-from sources.seed.world import Certificate, Enterprise, World
+from demo_data.factory import MINISTRY, local_authority, province_authority
+from demo_data.world import Certificate, Enterprise, World
 
 REFORM_FROM = date(2023, 1, 1)
 _OLD_GRADES = {"T": "特级", "A": "一级", "B": "二级", "C": "三级", "X": "不分等级"}

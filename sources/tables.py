@@ -1,20 +1,13 @@
-"""The seed's public data shapes: which provinces to generate, and the generated data set.
+"""The exchange and central tables the bulk loader fills, with their columns in migration order.
 
-Rows are plain tuples in the column order of the migrations (``EXCHANGE_COLUMNS`` and
-``CENTRAL_COLUMNS`` name those columns), so the loader can hand them to
-``copy_records_to_table`` unchanged and a test can compare two data sets with ``==``.
+Rows are plain tuples in these column orders, so ``copy_records_to_table`` takes them unchanged.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
 
 Row = tuple[Any, ...]
-
-_PROVINCE_CODE = re.compile(r"^[1-9]\d0000$")
 
 # Tables in foreign-key order: a table comes after every table it references, so loading in this
 # order (and truncating in reverse) never trips a constraint.
@@ -75,49 +68,3 @@ CENTRAL_COLUMNS: dict[str, tuple[str, ...]] = {
 
 # Tables whose ``id`` is an identity column: the loader moves their sequences past the seeded ids.
 IDENTITY_TABLES = {"exchange": ("key_personnel", "performance"), "central": ("recognition_decision",)}
-
-
-@dataclass(frozen=True)
-class ProvinceSpec:
-    """A province taking part: division code ('320000'), abbreviation ('苏'), name ('江苏省')."""
-
-    code: str
-    short_name: str
-    name: str
-
-    def __post_init__(self) -> None:
-        if not _PROVINCE_CODE.match(self.code):
-            raise ValueError(f"province code must be a province-level division code like 320000, got {self.code!r}")
-        if not self.short_name or not self.name:
-            raise ValueError(f"province {self.code}: short_name and name must not be empty")
-
-    @property
-    def prefix(self) -> str:
-        """The two leading digits every division code of this province starts with."""
-        return self.code[:2]
-
-
-@dataclass
-class Dataset:
-    """A generated data set: exchange rows per province, central rows, and the showcase cases."""
-
-    provinces: tuple[ProvinceSpec, ...]
-    anchor: date
-    province_rows: dict[str, dict[str, list[Row]]] = field(default_factory=dict)
-    central_rows: dict[str, list[Row]] = field(default_factory=dict)
-    showcase: list[dict[str, Any]] = field(default_factory=list)
-
-    def rows(self, province: str, table: str) -> list[Row]:
-        """The rows of one exchange table of one province (empty when there are none)."""
-        return self.province_rows.get(province, {}).get(table, [])
-
-    def counts(self, province: str) -> dict[str, int]:
-        """Row count per exchange table of one province, in load order."""
-        return {table: len(self.rows(province, table)) for table in EXCHANGE_COLUMNS}
-
-    def case(self, case_id: str) -> dict[str, Any]:
-        """One showcase case by its id; KeyError when the data set has no such case."""
-        for case in self.showcase:
-            if case["case"] == case_id:
-                return case
-        raise KeyError(case_id)

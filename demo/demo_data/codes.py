@@ -1,6 +1,6 @@
 """Identifier makers: USCCs, ID numbers, registration, certificate, project and permit numbers.
 
-All check characters come from ``sources.rules.identifiers`` so that generated codes pass exactly
+All check characters come from ``domain.identifiers`` so that generated codes pass exactly
 the checks the API applies.  ``Identifiers`` keeps every identifier handed out, so planted and
 random data never collide, and numbers serial counters per key (deterministic: dict order).
 """
@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from random import Random
 
-from sources.rules.identifiers import USCC_CHARSET, id_check_char, org_code_check_char, uscc_check_char
+from domain.identifiers import USCC_CHARSET, id_check_char, org_code_check_char, uscc_check_char
 
 # Positions 9-16 (organisation-code body) of post-2015 codes: 'MA' and six charset characters.
 _BODY_CHARS = USCC_CHARSET

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sources.seed.model import EXCHANGE_COLUMNS, Row
-from sources.seed.world import ROW_TABLES, Listing, ProvinceStore, World, stamp
+from demo_data.world import ROW_TABLES, Listing, ProvinceStore, World, stamp
+from sources.tables import EXCHANGE_COLUMNS, Row
 
 # Columns holding a USCC that must be listed in the same province: (table, column).
 USCC_REFERENCES = (

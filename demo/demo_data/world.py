@@ -11,10 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 
-from sources.seed.codes import Identifiers
-from sources.seed.geography import Area, Geography, geography
-from sources.seed.model import ProvinceSpec, Row
-from sources.seed.names import NameBook
+from demo_data.codes import Identifiers
+from demo_data.geography import Area, Geography, geography
+from demo_data.names import NameBook
+from domain.provinces import ProvinceInfo
+from sources.tables import Row
 
 CHINA_TZ = timezone(timedelta(hours=8))
 Tenure = tuple[date, date | None]
@@ -104,7 +105,7 @@ class Listing:
 class ProvinceStore:
     """Everything one provincial database will hold."""
 
-    spec: ProvinceSpec
+    spec: ProvinceInfo
     geo: Geography
     listings: dict[str, Listing] = field(default_factory=dict)
     persons: dict[str, Person] = field(default_factory=dict)
@@ -125,7 +126,7 @@ class ProvinceStore:
 class World:
     """All provinces, the shared identifier and name registries, and cross-province facts."""
 
-    def __init__(self, specs: tuple[ProvinceSpec, ...], anchor: date, secret: bytes) -> None:
+    def __init__(self, specs: tuple[ProvinceInfo, ...], anchor: date, secret: bytes) -> None:
         self.specs = specs
         self.anchor = anchor
         self.secret = secret

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import date, timedelta
 from random import Random
 
-from sources.rules.identifiers import RESIDENT_ID, normalise_id_number
-from sources.rules.person_key import person_key
-from sources.seed.codes import corrupt_uscc, make_foreign_id
-from sources.seed.geography import Area, Geography
-from sources.seed.names import REGISTRATION_TYPES, address
-from sources.seed.world import Enterprise, Person, Registration, World, add_years
+from demo_data.codes import corrupt_uscc, make_foreign_id
+from demo_data.geography import Area, Geography
+from demo_data.names import REGISTRATION_TYPES, address
+from demo_data.world import Enterprise, Person, Registration, World, add_years
+from domain.identifiers import RESIDENT_ID, normalise_id_number
+from domain.person_key import person_key
 
 MINISTRY = "中华人民共和国住房和城乡建设部"
 BIRTH_FROM, BIRTH_TO = date(1960, 1, 1), date(1995, 12, 31)

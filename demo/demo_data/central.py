@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sources.seed.behaviour import crosswalk_rows, dictionary_rows
-from sources.seed.model import EXCHANGE_COLUMNS, Row
-from sources.seed.world import World, stamp
+from demo_data.behaviour import crosswalk_rows, dictionary_rows
+from demo_data.world import World, stamp
+from sources.tables import EXCHANGE_COLUMNS, Row
 
 SEED_VERSION = 1  # presence rows from the seed; outbox versions of later writes supersede them
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sources.seed.planted import Kit
-from sources.seed.showcase import entry
+from demo_data.planted import Kit
+from demo_data.showcase import entry
 
 Case = dict[str, Any]
 

@@ -11,12 +11,12 @@ from datetime import date, timedelta
 from decimal import Decimal
 from random import Random
 
-from sources.seed.factory import random_date
-from sources.seed.geography import Area
-from sources.seed.names import PROJECT_OBJECTS, project_name
-from sources.seed.population import BASE_PROJECTS, Population
-from sources.seed.projects import STAGES, Change, ProjectPlan, write_project
-from sources.seed.world import Enterprise, Registration, Tenure, World
+from demo_data.factory import random_date
+from demo_data.geography import Area
+from demo_data.names import PROJECT_OBJECTS, project_name
+from demo_data.population import BASE_PROJECTS, Population
+from demo_data.projects import STAGES, Change, ProjectPlan, write_project
+from demo_data.world import Enterprise, Registration, Tenure, World
 
 FIRST_PROJECT = date(2006, 1, 1)
 MANAGER_CATEGORIES = ("一级注册建造师", "二级注册建造师")

@@ -1,4 +1,4 @@
-"""Load a generated data set into the provincial databases and the central store.
+"""Bulk-load a data set (rows per table, e.g. the demo data) into the provincial databases and the central store.
 
 Each database is loaded in one transaction with binary COPY (``copy_records_to_table``), so a
 database gets all of its rows or none.  The databases load in parallel; when one fails, the
@@ -9,14 +9,12 @@ DSNs are secrets: errors name the province, never the DSN.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping, Sequence
-from datetime import date
-from typing import Any
+from collections.abc import Mapping
+from typing import Protocol
 
 import asyncpg
 
-from sources.seed.generator import generate
-from sources.seed.model import CENTRAL_COLUMNS, EXCHANGE_COLUMNS, IDENTITY_TABLES, Dataset, ProvinceSpec, Row
+from sources.tables import CENTRAL_COLUMNS, EXCHANGE_COLUMNS, IDENTITY_TABLES, Row
 
 CENTRAL = "central"
 EXCHANGE = "exchange"
@@ -26,10 +24,17 @@ class SeedError(RuntimeError):
     """Seeding could not run or a database could not be loaded (the message names which)."""
 
 
+class RowSet(Protocol):
+    """Rows to load: per province and table, and per central table (the demo data set is one)."""
+
+    province_rows: Mapping[str, Mapping[str, list[Row]]]
+    central_rows: Mapping[str, list[Row]]
+
+
 async def load_dataset(
-    dataset: Dataset, province_dsns: Mapping[str, str], central_dsn: str, *, replace: bool = False
+    dataset: RowSet, province_dsns: Mapping[str, str], central_dsn: str, *, replace: bool = False
 ) -> None:
-    """Write the data set: each province's rows to its DSN, the central rows to ``central_dsn``.
+    """Write the rows: each province's to its DSN, the central rows to ``central_dsn``.
 
     ``replace`` first empties the tables the data set fills (TRUNCATE ... RESTART IDENTITY, in the
     same transaction); without it the tables are expected to be empty.
@@ -51,22 +56,6 @@ async def databases_are_empty(province_dsns: Mapping[str, str], central_dsn: str
     """True when no seeded table of any of the databases holds a row (missing tables count as empty)."""
     checks = [_is_empty(dsn, EXCHANGE) for dsn in province_dsns.values()] + [_is_empty(central_dsn, CENTRAL)]
     return all(await asyncio.gather(*checks))
-
-
-async def seed(
-    provinces: Sequence[ProvinceSpec], province_dsns: Mapping[str, str], central_dsn: str, *,
-    scale: float, seed: int, anchor: date, secret: bytes, replace: bool,
-) -> list[dict[str, Any]]:
-    """Generate the data set and load it; returns the showcase cases.
-
-    Without ``replace`` the databases must be empty (a clear error instead of key conflicts).
-    """
-    if not replace and not await databases_are_empty(province_dsns, central_dsn):
-        raise SeedError("the databases already hold data; seed with replace=True to overwrite them")
-    # Generation is CPU-bound (seconds at scale 1): keep the event loop responsive meanwhile.
-    dataset = await asyncio.to_thread(generate, provinces, scale=scale, seed=seed, anchor=anchor, secret=secret)
-    await load_dataset(dataset, province_dsns, central_dsn, replace=replace)
-    return dataset.showcase
 
 
 def _columns(schema: str) -> dict[str, tuple[str, ...]]:

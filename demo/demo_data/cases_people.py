@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sources.seed.factory import local_authority, new_registration
-from sources.seed.names import project_name
-from sources.seed.planted import Kit
-from sources.seed.showcase import entry
-from sources.seed.world import Registration
+from demo_data.factory import local_authority, new_registration
+from demo_data.names import project_name
+from demo_data.planted import Kit
+from demo_data.showcase import entry
+from demo_data.world import Registration
 
 Case = dict[str, Any]
 

@@ -13,8 +13,8 @@ from datetime import date
 from decimal import Decimal
 from random import Random
 
-from sources.seed.geography import Area
-from sources.seed.world import Enterprise, Person, Registration, World
+from demo_data.geography import Area
+from demo_data.world import Enterprise, Person, Registration, World
 
 STAGES = ("报建", "中标", "合同备案", "施工图审查", "施工许可", "竣工验收备案")
 _RECORD_PREFIX = {"报建": "BJ", "中标": "ZB", "合同备案": "HT", "施工图审查": "SC", "竣工验收备案": "JG"}

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
 
-from sources.seed.model import ProvinceSpec
+from domain.provinces import ProvinceInfo
 
 # city code, city name, abbreviation used in document numbers, districts "code name code name ..."
 _CityData = tuple[str, str, str, str]
@@ -126,7 +126,7 @@ class Area:
 class Geography:
     """The division codes of one province."""
 
-    spec: ProvinceSpec
+    spec: ProvinceInfo
     base: str
     is_municipality: bool
     cities: tuple[tuple[str, str, str], ...]
@@ -166,7 +166,7 @@ def province_base(name: str) -> str:
     return name
 
 
-def geography(spec: ProvinceSpec) -> Geography:
+def geography(spec: ProvinceInfo) -> Geography:
     """Real division codes for a known province, generic ones otherwise."""
     data = _KNOWN.get(spec.code) or _generic_cities(spec)
     areas = tuple(area for city in data for area in _areas(city))
@@ -181,7 +181,7 @@ def _areas(city: _CityData) -> list[Area]:
     return [Area(parts[i], parts[i + 1], code, name, abbr) for i in range(0, len(parts), 2)]
 
 
-def _generic_cities(spec: ProvinceSpec) -> tuple[_CityData, ...]:
+def _generic_cities(spec: ProvinceInfo) -> tuple[_CityData, ...]:
     """Five generic cities ``XX0100..XX0500`` with four generic districts each."""
     base = province_base(spec.name)
     cities = []

@@ -6,11 +6,11 @@ from collections.abc import Callable
 from random import Random
 from typing import Any
 
-from sources.seed import cases_market as market
-from sources.seed import cases_people as people
-from sources.seed import cases_records as records
-from sources.seed.planted import Kit
-from sources.seed.world import World
+from demo_data import cases_market as market
+from demo_data import cases_people as people
+from demo_data import cases_records as records
+from demo_data.planted import Kit
+from demo_data.world import World
 
 CaseBuilder = Callable[[Kit], list[dict[str, Any]]]
 
