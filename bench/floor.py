@@ -12,11 +12,11 @@ import asyncio
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 import asyncpg
 
+from domain.clock import china_today
 from gateway.settings import Settings
 from sources import central_queries
 from sources.base import Row
@@ -89,7 +89,7 @@ class Floor:
         """A fresh per-request view; public visibility, like the gateway's anonymous identity."""
         counts: Counter[str] = Counter()
         sources = {name: PoolSource(name, pool, counts) for name, pool in self._pools.items()}
-        return FloorView(sources, self.provinces, Visibility(public_on=date.today()), counts)
+        return FloorView(sources, self.provinces, Visibility(public_on=china_today()), counts)
 
     async def fetch(self, name: str, sql: str, *args: Any) -> list[asyncpg.Record]:
         """An untimed helper statement (picking sample keys), outside any request."""

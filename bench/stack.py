@@ -7,12 +7,12 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict, dataclass
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 import demo_data
 
+from domain.clock import china_today
 from gateway.demo import DEMO_PROVINCES
 from gateway.operations import databases_are_empty, migrate_all, seed_all
 from gateway.settings import Settings, render_toml, settings_from_mapping
@@ -81,7 +81,7 @@ async def prepare(settings: Settings, root: Path, scale: float, *, reseed: bool)
     state = _read_state(state_file)
     if state is not None and _current(state, scale, reseed) and not await databases_are_empty(settings):
         return state, False
-    anchor = date.today()
+    anchor = china_today()
     showcase = await seed_all(settings, scale=scale, seed=SEED, anchor=anchor)
     state = SeedState(scale, SEED, anchor.isoformat(), showcase, generator_version())
     state_file.write_text(json.dumps(asdict(state), ensure_ascii=False, indent=1), encoding="utf-8")

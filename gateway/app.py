@@ -15,7 +15,6 @@ import dataclasses
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from graphql import ExecutionResult, GraphQLError
@@ -150,11 +149,13 @@ class GatewayGraphQL(OfflineGraphQL):
         identity: Identity = getattr(request.state, "yrd_identity", PUBLIC)
         trace = RequestTrace()
         traced = registry.traced(trace)
+        today = self._settings.clock.today()
         context = GatewayContext(
             identity=identity,
             sources=traced,
             trace=trace,
-            loaders=Loaders(traced, identity.record_visibility(date.today())),
+            loaders=Loaders(traced, identity.record_visibility(today)),
+            today=today,
             person_key_secret=self._settings.person_key_secret,
             policy=RequestPolicy(
                 self._settings.limits, introspection=not identity.is_public or self._settings.auth.public_introspection

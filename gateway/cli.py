@@ -107,7 +107,9 @@ def _seed(args: argparse.Namespace) -> None:
     from gateway.operations import seed_all
 
     settings = load_settings(args.config)
-    showcase = asyncio.run(seed_all(settings, scale=args.scale, seed=args.seed, anchor=args.anchor or date.today()))
+    showcase = asyncio.run(
+        seed_all(settings, scale=args.scale, seed=args.seed, anchor=args.anchor or settings.clock.today())
+    )
     print(f"seeded {len(settings.provinces)} provinces at scale {args.scale}; {len(showcase)} showcase cases")
 
 
@@ -127,13 +129,11 @@ def _token(args: argparse.Namespace) -> int:
         return 2
     auth = load_settings(config).auth
     if auth.algorithm != "HS256":
-        print("this configuration has only a public key: tokens are issued by your identity provider",
-              file=sys.stderr)
+        print("this configuration has only a public key: tokens are issued by your identity provider", file=sys.stderr)
         return 2
     subject = args.sub or "-".join(["dev", *args.role, *([args.province] if args.province else [])])
     try:
-        print(issue_token(auth, subject=subject, roles=args.role, province=args.province, org=args.org,
-                          ttl_s=args.ttl))
+        print(issue_token(auth, subject=subject, roles=args.role, province=args.province, org=args.org, ttl_s=args.ttl))
     except AuthError as exc:
         print(f"cannot issue a token: {exc.message}", file=sys.stderr)
         return 2
@@ -162,8 +162,10 @@ def _audit_verify(args: argparse.Namespace) -> int:
     if report.intact:
         print(f"audit chain intact: {report.checked} entries")
         return 0
-    print(f"audit chain BROKEN at entry seq={report.broken_seq} id={report.broken_entry}: {report.reason}"
-          f" ({report.checked} entries before it are intact)")
+    print(
+        f"audit chain BROKEN at entry seq={report.broken_seq} id={report.broken_entry}: {report.reason}"
+        f" ({report.checked} entries before it are intact)"
+    )
     return 1
 
 

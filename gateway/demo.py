@@ -9,7 +9,6 @@ import json
 import os
 import secrets
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 
 from gateway.operations import databases_are_empty, migrate_all, seed_all
@@ -81,7 +80,7 @@ async def prepare(settings: Settings, root: Path, scale: float) -> list[dict]:
     await migrate_all(settings)
     showcase_file = root / "showcase.json"
     if await databases_are_empty(settings) or not showcase_file.exists():
-        showcase = await seed_all(settings, scale=scale, seed=DEMO_SEED, anchor=date.today())
+        showcase = await seed_all(settings, scale=scale, seed=DEMO_SEED, anchor=settings.clock.today())
         showcase_file.write_text(json.dumps(showcase, ensure_ascii=False, indent=2), encoding="utf-8")
     return json.loads(showcase_file.read_text(encoding="utf-8"))
 

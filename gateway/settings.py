@@ -48,6 +48,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from domain.clock import CHINA, Clock
 from domain.provinces import ProvinceInfo, is_province_code
 from sources.config import CENTRAL, BreakerConfig, SourceConfig
 
@@ -137,6 +138,7 @@ class Settings:
     auth: AuthSettings = field(default_factory=AuthSettings)
     limits: LimitSettings = field(default_factory=LimitSettings)
     audit: AuditSettings | None = None
+    clock: Clock = field(default_factory=Clock)
 
     @property
     def audit_spool(self) -> Path:
@@ -188,7 +190,18 @@ def settings_from_mapping(raw: Mapping[str, Any], env: Mapping[str, str]) -> Set
         auth=_auth(_table(raw, "auth", required=False), env),
         limits=_limits(_table(raw, "limits", required=False)),
         audit=_audit(_table(raw, "audit", required=False)),
+        clock=_clock(gateway),
     )
+
+
+def _clock(gateway: Mapping[str, Any]) -> Clock:
+    zone = gateway.get("timezone", CHINA)
+    if not isinstance(zone, str):
+        raise SettingsError(f"gateway.timezone must be an IANA zone name such as {CHINA!r}")
+    try:
+        return Clock.named(zone)
+    except ValueError as exc:
+        raise SettingsError(f"gateway.timezone: {exc}") from None
 
 
 def _auth(table: Mapping[str, Any], env: Mapping[str, str]) -> AuthSettings:

@@ -7,6 +7,7 @@ from datetime import date
 
 import strawberry
 
+from domain.clock import china_today
 from domain.divisions import province_names
 from domain.provinces import ProvinceInfo
 from resolvers.identity import Identity
@@ -33,7 +34,7 @@ class Context:
     trace: RequestTrace
     loaders: Loaders
     person_key_secret: bytes = field(repr=False)
-    today: date = field(default_factory=date.today)
+    today: date = field(default_factory=china_today)
     failures: list[SourceFailure] = field(default_factory=list)
     # Subjects this request looked at, as (kind, key): what the audit log records.
     subjects: list[tuple[str, str]] = field(default_factory=list)

@@ -9,7 +9,6 @@ import shutil
 import tempfile
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +16,7 @@ import asyncpg
 import httpx
 import pytest
 
+from domain.clock import china_today
 from gateway.app import create_app
 from gateway.demo import DEMO_PROVINCES
 from gateway.operations import migrate_all, seed_all
@@ -77,7 +77,7 @@ async def stack(pg_root: Path) -> AsyncIterator[Stack]:
     try:
         settings = make_settings(cluster)
         await migrate_all(settings)
-        showcase = await seed_all(settings, scale=TEST_SCALE, seed=TEST_SEED, anchor=date.today())
+        showcase = await seed_all(settings, scale=TEST_SCALE, seed=TEST_SEED, anchor=china_today())
         KNOWN_ID_NUMBERS.update(await _id_numbers(settings))
         yield Stack(cluster, settings, {c["case"]: c for c in showcase})
     finally:

@@ -3,12 +3,13 @@ against the real seeded provincial databases."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
 
+from domain.clock import china_today
 from tests.conftest import Stack, gql
 from tests.crosscheck import reports as r
 from tests.tokens import bearer
@@ -44,7 +45,7 @@ PROJECT_CASES = {"permit_without_award"}  # found through the permit holder's cr
 
 
 def days_ago(days: int) -> str:
-    return (date.today() - timedelta(days=days)).isoformat()
+    return (china_today() - timedelta(days=days)).isoformat()
 
 
 def test_every_planted_case_has_a_cross_check_test(stack: Stack) -> None:
@@ -57,7 +58,7 @@ async def test_enterprise_case(client: httpx.AsyncClient, stack: Stack, case: st
     found = r.report(await r.enterprise(client, planted["key"]["uscc"]))
     assert r.codes(found) == ENTERPRISE_FINDINGS[case]
     assert found["complete"] and found["coverage"]["complete"] and found["subject"]["found"]
-    assert found["asOf"] == date.today().isoformat()
+    assert found["asOf"] == china_today().isoformat()
     CHECKS.get(case, lambda *_: None)(found, planted)
 
 

@@ -3,10 +3,9 @@ change.  Runs on its own databases (`four`) so the shared three-province data st
 
 from __future__ import annotations
 
-from datetime import date
-
 import httpx
 
+from domain.clock import china_today
 from gateway.operations import migrate_all, seed_all
 from gateway.settings import Settings, settings_from_mapping
 from sources.embedded import start_cluster
@@ -40,7 +39,7 @@ async def test_anhui_joins_by_configuration(stack: Stack) -> None:
     settings = await _four_province_settings(stack)
     try:
         await migrate_all(settings)
-        showcase = await seed_all(settings, scale=0.03, seed=5, anchor=date.today())
+        showcase = await seed_all(settings, scale=0.03, seed=5, anchor=china_today())
         async with running_client(settings) as client:
             await _check_four_provinces(client, showcase)
     finally:
