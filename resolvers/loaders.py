@@ -3,7 +3,8 @@ goes to each province in one statement."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
+from typing import TypeVar
 
 from aiodataloader import DataLoader
 
@@ -12,6 +13,21 @@ from sources.base import Row, Source
 from sources.errors import SourceError
 from sources.province_queries import BatchQuery, Visibility, fetch_grouped
 from sources.registry import SourceRegistry
+
+T = TypeVar("T")
+
+
+async def per_key(keys: Sequence[object], fetch: Awaitable[Sequence[T]]) -> list[T | SourceError]:
+    """The batch body of every loader: the fetched results in key order or, when the source fails,
+    that failure once per key.
+
+    aiodataloader raises an ``Exception`` value returned for a key, so every key of the batch
+    shares the source's failure and each resolver reports it where it asked.
+    """
+    try:
+        return list(await fetch)
+    except SourceError as exc:
+        return [exc] * len(keys)
 
 
 class Loaders:
@@ -37,10 +53,7 @@ class Loaders:
             central = self._registry.central
 
             async def load(keys: Sequence[str]) -> list[list[str] | SourceError]:
-                try:
-                    return list(await central_queries.presence(central, kind, keys))
-                except SourceError as exc:
-                    return [exc] * len(keys)
+                return await per_key(keys, central_queries.presence(central, kind, keys))
 
             self._presence[kind] = DataLoader(load)
         return self._presence[kind]
@@ -53,10 +66,6 @@ class Loaders:
         visibility = self._visibility
 
         async def load(keys: Sequence[str]) -> list[list[Row] | SourceError]:
-            try:
-                return list(await fetch_grouped(source, query, keys, visibility))
-            except SourceError as exc:
-                # aiodataloader raises an Exception value from load(); every key shares the failure.
-                return [exc] * len(keys)
+            return await per_key(keys, fetch_grouped(source, query, keys, visibility))
 
         return load

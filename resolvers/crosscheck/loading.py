@@ -16,7 +16,7 @@ from weakref import WeakKeyDictionary
 from aiodataloader import DataLoader
 
 from resolvers.context import Context
-from resolvers.loaders import Loaders
+from resolvers.loaders import Loaders, per_key
 from resolvers.recognition import RecognitionRules, rules_from_rows
 from sources import crosscheck_queries as cq
 from sources.errors import SourceError
@@ -42,10 +42,7 @@ class RequestScope:
             source = self._registry.provinces[province].source
 
             async def load(keys: Sequence[str]) -> list[list[cq.Fact] | SourceError]:
-                try:
-                    return list(await cq.fetch_facts(source, query, keys))
-                except SourceError as exc:
-                    return [exc] * len(keys)  # every key shares the province's failure
+                return await per_key(keys, cq.fetch_facts(source, query, keys))
 
             self._facts[slot] = DataLoader(load)
         return self._facts[slot]
