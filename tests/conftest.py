@@ -4,19 +4,22 @@ once per test session, and the gateway app running its real lifespan."""
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import re
 import shutil
 import tempfile
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import asyncpg
 import httpx
 import pytest
 
-from domain.clock import china_today
+from domain.clock import CHINA
 from gateway.app import create_app
 from gateway.demo import DEMO_PROVINCES
 from gateway.operations import migrate_all, seed_all
@@ -27,6 +30,11 @@ TEST_SCALE = 0.05
 TEST_SEED = 11
 SECRET = "test-secret-not-for-production"
 AUTH_SECRET = "test-jwt-secret-not-for-production-0123456789"
+# The date the test data is anchored on and the gateway believes it is (noon in China, so that no
+# time zone arithmetic can tip it into another day): every date-dependent answer is the same on
+# every run, whatever the real clock says.
+TEST_TODAY = date(2026, 6, 30)
+TEST_INSTANT = datetime.combine(TEST_TODAY, time(12), tzinfo=ZoneInfo(CHINA))
 # Every exchange with the app during the session, as (asked without credentials?, request body,
 # response body): the session-end check makes sure no unmasked ID number ever reached the public.
 RESPONSES: list[tuple[bool, bytes, bytes]] = []
@@ -41,8 +49,18 @@ class Stack:
     settings: Settings
     showcase: dict[str, dict[str, Any]]
 
+    @property
+    def today(self) -> date:
+        """The date the data was seeded for and the gateway's pinned "today"."""
+        return self.settings.clock.today()
+
     def case(self, name: str) -> dict[str, Any]:
         return self.showcase[name]
+
+
+def pin_clock(settings: Settings) -> Settings:
+    """The same settings with the gateway's clock stopped at ``TEST_INSTANT`` (same time zone)."""
+    return dataclasses.replace(settings, clock=settings.clock.pinned(TEST_INSTANT))
 
 
 def make_settings(cluster: EmbeddedCluster, database: str = "postgres", **gateway: Any) -> Settings:
@@ -61,7 +79,7 @@ def make_settings(cluster: EmbeddedCluster, database: str = "postgres", **gatewa
             for server, code, short, name in DEMO_PROVINCES
         ],
     }
-    return settings_from_mapping(raw, {})
+    return pin_clock(settings_from_mapping(raw, {}))
 
 
 @pytest.fixture(scope="session")
@@ -77,8 +95,9 @@ async def stack(pg_root: Path) -> AsyncIterator[Stack]:
     try:
         settings = make_settings(cluster)
         await migrate_all(settings)
-        showcase = await seed_all(settings, scale=TEST_SCALE, seed=TEST_SEED, anchor=china_today())
+        showcase = await seed_all(settings, scale=TEST_SCALE, seed=TEST_SEED, anchor=TEST_TODAY)
         KNOWN_ID_NUMBERS.update(await _id_numbers(settings))
+        assert settings.clock.today() == TEST_TODAY
         yield Stack(cluster, settings, {c["case"]: c for c in showcase})
     finally:
         cluster.stop_all()

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import asyncpg
 import httpx
 import pytest
 
-from domain.clock import china_today
 from tests.conftest import KNOWN_ID_NUMBERS, Stack
 from tests.tokens import ask, bearer, headers_for
 
@@ -28,9 +29,8 @@ async def _rows(stack: Stack, sql: str, *args: object) -> list[tuple[str, asyncp
     return found
 
 
-def _expected_records(rows: list[tuple[str, asyncpg.Record]], case: str) -> set[tuple[str, str]]:
-    """The rule written out independently of the gateway's code."""
-    today = china_today()
+def _expected_records(rows: list[tuple[str, asyncpg.Record]], case: str, today: date) -> set[tuple[str, str]]:
+    """The rule written out independently of the gateway's code, judged on the stack's date."""
     seen = set()
     for code, r in rows:
         public = r["status"] == "published" and r["publish_from"] <= today <= r["publish_to"]
@@ -51,7 +51,7 @@ async def test_credit_records_per_role(client: httpx.AsyncClient, stack: Stack, 
                               " WHERE subject_uscc = $1", uscc)
     body = await ask(client, RECORDS, headers_for(stack.settings, case), u=uscc)
     got = {(r["province"]["code"], r["recordNumber"]) for r in body["data"]["enterprise"]["creditRecords"]}
-    assert got == _expected_records(rows, case)
+    assert got == _expected_records(rows, case, stack.today)
     statuses = {r["status"] for r in body["data"]["enterprise"]["creditRecords"]}
     if case in ("public", "admin"):
         assert statuses == {"published"}

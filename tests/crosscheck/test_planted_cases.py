@@ -9,7 +9,6 @@ from typing import Any
 import httpx
 import pytest
 
-from domain.clock import china_today
 from tests.conftest import Stack, gql
 from tests.crosscheck import reports as r
 from tests.tokens import bearer
@@ -44,8 +43,8 @@ PERSON_FINDINGS: dict[str, list[str]] = {
 PROJECT_CASES = {"permit_without_award"}  # found through the permit holder's cross-check, below
 
 
-def days_ago(days: int) -> str:
-    return (china_today() - timedelta(days=days)).isoformat()
+def days_ago(stack: Stack, days: int) -> str:
+    return (stack.today - timedelta(days=days)).isoformat()
 
 
 def test_every_planted_case_has_a_cross_check_test(stack: Stack) -> None:
@@ -58,7 +57,7 @@ async def test_enterprise_case(client: httpx.AsyncClient, stack: Stack, case: st
     found = r.report(await r.enterprise(client, planted["key"]["uscc"]))
     assert r.codes(found) == ENTERPRISE_FINDINGS[case]
     assert found["complete"] and found["coverage"]["complete"] and found["subject"]["found"]
-    assert found["asOf"] == china_today().isoformat()
+    assert found["asOf"] == stack.today.isoformat()
     CHECKS.get(case, lambda *_: None)(found, planted)
 
 
@@ -210,21 +209,21 @@ async def test_person_by_either_registration_number(client: httpx.AsyncClient, s
 async def test_as_of_a_past_date_sees_the_blacklist_of_that_day(client: httpx.AsyncClient, stack: Stack) -> None:
     uscc = stack.case("blacklist_released")["key"]["uscc"]  # listed 500 days ago, released after one year
     regulator = bearer(stack.settings, "regulator", "320000")
-    found = r.report(await r.enterprise(client, uscc, days_ago(400), regulator))
-    assert found["asOf"] == days_ago(400)
+    found = r.report(await r.enterprise(client, uscc, days_ago(stack, 400), regulator))
+    assert found["asOf"] == days_ago(stack, 400)
     assert r.codes(found) == ["ACTIVE_BAD_RECORD", "ACTIVE_BLACKLIST"]
     # The public's check rests on what is public today: a past date does not reopen the archive.
-    public = r.report(await r.enterprise(client, uscc, days_ago(400)))
+    public = r.report(await r.enterprise(client, uscc, days_ago(stack, 400)))
     assert public["findings"] == [] and public["complete"]
 
 
 async def test_as_of_before_the_overlap_there_is_no_concurrent_lead(client: httpx.AsyncClient, stack: Stack) -> None:
-    found = r.report(await r.person(client, stack.case("concurrent_project_manager")["key"], days_ago(200)))
+    found = r.report(await r.person(client, stack.case("concurrent_project_manager")["key"], days_ago(stack, 200)))
     assert found["findings"] == [] and found["complete"]
 
 
 async def test_as_of_before_the_late_filings(client: httpx.AsyncClient, stack: Stack) -> None:
     # Revoked 200 days ago; the first award elsewhere came 150 days ago.
     uscc = stack.case("qualification_revoked_still_active")["key"]["uscc"]
-    found = r.report(await r.enterprise(client, uscc, days_ago(170)))
+    found = r.report(await r.enterprise(client, uscc, days_ago(stack, 170)))
     assert r.codes(found) == [] and r.codes(found, "informational") == ["QUALIFICATION_NOT_VALID"]

@@ -7,7 +7,6 @@ from typing import Any
 
 import httpx
 
-from domain.clock import china_today
 from tests.conftest import Stack, gql, statements
 
 RECORDS = """query($u: USCC!, $d: Date) { enterprise(uscc: $u) { creditRecords {
@@ -49,10 +48,10 @@ async def test_recognition_decisions_are_dated(client: httpx.AsyncClient, stack:
     decision = today["recognizedIn"][1]["decision"]
     assert decision["decidedBy"] and "互认" in decision["basis"] and decision["effectiveTo"] is None
     # 1800 days ago Zhejiang's (since lapsed) decision was in effect too.
-    back_then = by_code(await records(client, uscc, (china_today() - timedelta(days=1800)).isoformat()))["JS-ZB-02"]
+    back_then = by_code(await records(client, uscc, (stack.today - timedelta(days=1800)).isoformat()))["JS-ZB-02"]
     assert bases(back_then) == {"320000": "ISSUING_PROVINCE", "310000": "DECISION", "330000": "DECISION"}
     lapsed = next(g for g in back_then["recognizedIn"] if g["province"]["code"] == "330000")["decision"]
-    assert lapsed["effectiveTo"] == (china_today() - timedelta(days=1770)).isoformat()
+    assert lapsed["effectiveTo"] == (stack.today - timedelta(days=1770)).isoformat()
     assert bases(by_code(await records(client, uscc))["JS-ZB-01"]) == {"320000": "ISSUING_PROVINCE"}
 
 

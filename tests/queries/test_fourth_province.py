@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import httpx
 
-from domain.clock import china_today
 from gateway.operations import migrate_all, seed_all
 from gateway.settings import Settings, settings_from_mapping
 from sources.embedded import start_cluster
-from tests.conftest import SECRET, Stack, create_database, gql, running_client
+from tests.conftest import SECRET, Stack, create_database, gql, pin_clock, running_client
 
 PROVINCES = [
     ("sh", "310000", "沪", "上海市"),
@@ -32,14 +31,14 @@ async def _four_province_settings(stack: Stack) -> Settings:
             for server, code, short, name in PROVINCES
         ],
     }
-    return settings_from_mapping(raw, {})
+    return pin_clock(settings_from_mapping(raw, {}))
 
 
 async def test_anhui_joins_by_configuration(stack: Stack) -> None:
     settings = await _four_province_settings(stack)
     try:
         await migrate_all(settings)
-        showcase = await seed_all(settings, scale=0.03, seed=5, anchor=china_today())
+        showcase = await seed_all(settings, scale=0.03, seed=5, anchor=stack.today)
         async with running_client(settings) as client:
             await _check_four_provinces(client, showcase)
     finally:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncpg
 import httpx
 
-from domain.clock import china_today
 from tests.conftest import Stack, gql
 
 ENTERPRISE_PAGE = """query($after: String) { enterprises(first: 7, after: $after) {
@@ -31,7 +30,7 @@ async def _direct(stack: Stack, sql: str) -> dict[str, list[asyncpg.Record]]:
     for p in stack.settings.provinces:
         conn = await asyncpg.connect(p.source.dsn)
         try:
-            rows[p.code] = await conn.fetch(sql, china_today())
+            rows[p.code] = await conn.fetch(sql, stack.today)
         finally:
             await conn.close()
     return rows

@@ -10,7 +10,6 @@ from typing import Any
 
 import httpx
 
-from domain.clock import china_today
 from sources.config import CENTRAL, SourceConfig
 from sources.postgres import PostgresSource
 from sources.province_queries import Visibility
@@ -61,7 +60,7 @@ async def test_totals_match_a_direct_count_in_every_province(client: httpx.Async
     body = await _stats(client, ["PROVINCE"])
     direct = await fetch_each(
         stack, f"SELECT count(*) AS n, coalesce(sum(fine), 0) AS fine FROM exchange.credit_record WHERE {PUBLIC}",
-        china_today(),
+        stack.today,
     )
     stats = body["data"]["creditStatistics"]
     expected = {(code, None, None, None, None, None): (rows[0]["n"], rows[0]["fine"]) for code, rows in direct.items()}
@@ -79,7 +78,7 @@ async def test_roll_up_through_the_crosswalk_matches_direct_sql(client: httpx.As
     expected: Counter[tuple] = Counter()
     fines: Counter[tuple] = Counter()
     mapped = 0
-    for code, rows in (await fetch_each(stack, PER_CODE, china_today())).items():
+    for code, rows in (await fetch_each(stack, PER_CODE, stack.today)).items():
         for r in rows:
             key = (code, *_expected_key(code, r["behaviour_code"], crosswalk), r["year"], r["polarity"].upper())
             expected[key] += r["n"]
@@ -105,7 +104,7 @@ async def test_groups_merge_across_provinces(client: httpx.AsyncClient, stack: S
 async def test_filters_are_pushed_down(client: httpx.AsyncClient, stack: Stack) -> None:
     crosswalk = await central_crosswalk(stack)
     locals_to_d15 = [local for (p, local), nat in crosswalk.items() if p == "320000" and nat.startswith("D1-5")]
-    f = {"polarity": "BAD", "decidedFrom": "2020-01-01", "decidedTo": china_today().isoformat(),
+    f = {"polarity": "BAD", "decidedFrom": "2020-01-01", "decidedTo": stack.today.isoformat(),
          "provinces": ["320000"], "behaviourCode": "D1-5"}
     body = await _stats(client, ["POLARITY"], f)
     direct = await fetch_each(
@@ -113,7 +112,7 @@ async def test_filters_are_pushed_down(client: httpx.AsyncClient, stack: Stack) 
         f"""SELECT count(*) AS n FROM exchange.credit_record WHERE {PUBLIC} AND polarity = 'bad'
                AND decision_date BETWEEN DATE '2020-01-01' AND $1
                AND (behaviour_code LIKE 'D1-5%' OR behaviour_code = ANY($2::text[]))""",
-        china_today(), locals_to_d15,
+        stack.today, locals_to_d15,
     )
     stats = body["data"]["creditStatistics"]
     assert stats["total"] == direct["320000"][0]["n"] > 0

@@ -8,7 +8,6 @@ from typing import Any
 
 import httpx
 
-from domain.clock import china_today
 from sources.config import CENTRAL
 from tests.conftest import Stack, gql, statements
 from tests.statistics.helpers import client_without, fetch_each
@@ -49,7 +48,7 @@ async def test_planted_winners_with_and_without_bad_records_at_home(client: http
         assert winner["homeProvince"]["code"] == home
         assert {a["province"]["code"] for a in winner["awards"]} == {market}
         assert (winner["badRecordsAtHome"] > 0) is bad
-    assert view["periodTo"] == china_today().isoformat()
+    assert view["periodTo"] == stack.today.isoformat()
     assert view["summary"]["winners"] == len(winners)
     assert view["summary"]["withBadRecordsAtHome"] == sum(1 for w in winners.values() if w["badRecordsAtHome"])
     assert view["coverage"]["complete"] is True and view["truncated"] is False
@@ -58,7 +57,7 @@ async def test_planted_winners_with_and_without_bad_records_at_home(client: http
 
 
 async def test_awards_and_counts_match_direct_sql(client: httpx.AsyncClient, stack: Stack) -> None:
-    period_to = china_today()
+    period_to = stack.today
     period_from = period_to - timedelta(days=3 * 365)
     body = await _winners(client, **{"from": period_from.isoformat(), "to": period_to.isoformat()})
     direct_awards = await fetch_each(stack, AWARDS, period_from, period_to)
