@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TYPE_CHECKING
 
 import strawberry
 
@@ -15,6 +16,9 @@ from resolvers.loaders import Loaders
 from sources.errors import SourceError
 from sources.registry import SourceRegistry
 from sources.trace import RequestTrace
+
+if TYPE_CHECKING:  # annotations only: these modules import this one
+    from resolvers.crosscheck.loading import RequestScope
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,9 @@ class Context:
     failures: list[SourceFailure] = field(default_factory=list)
     # Subjects this request looked at, as (kind, key): what the audit log records.
     subjects: list[tuple[str, str]] = field(default_factory=list)
+    # The cross-checks' loaders and rules snapshot, made on first use by
+    # resolvers.crosscheck.loading.scope: it lives and dies with this request.
+    crosscheck: RequestScope | None = field(default=None, repr=False)
 
     @property
     def province_codes(self) -> list[str]:

@@ -1,8 +1,8 @@
 """Per-request plumbing of the cross-checks: fact loaders and the recognition-rules snapshot.
 
-Each request gets one :class:`RequestScope`, kept beside the request's own ``Loaders`` in a weak
-map, so it lives exactly as long as that request and is never shared between requests (nothing is
-added to ``resolvers.loaders``).  Fact loaders batch every key asked in one tick into one statement
+Each request gets one :class:`RequestScope`, kept on its :class:`Context` (``ctx.crosscheck``), so
+it lives exactly as long as that request and is never shared between requests (nothing is added to
+``resolvers.loaders``).  Fact loaders batch every key asked in one tick into one statement
 per province; the rules snapshot is loaded at most once per request, however many credit records
 or cross-checks ask for it.
 """
@@ -11,20 +11,17 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from weakref import WeakKeyDictionary
 
 from aiodataloader import DataLoader
 
 from resolvers.context import Context
-from resolvers.loaders import Loaders, per_key
+from resolvers.loaders import per_key
 from resolvers.recognition import RecognitionRules, rules_from_rows
 from sources import crosscheck_queries as cq
 from sources.errors import SourceError
 from sources.registry import SourceRegistry
 
 Path = tuple[str | int, ...]
-
-_SCOPES: WeakKeyDictionary[Loaders, RequestScope] = WeakKeyDictionary()
 
 
 class RequestScope:
@@ -69,10 +66,9 @@ class RequestScope:
 
 def scope(ctx: Context) -> RequestScope:
     """The request's scope, created on first use."""
-    found = _SCOPES.get(ctx.loaders)
-    if found is None:
-        found = _SCOPES[ctx.loaders] = RequestScope(ctx.sources)
-    return found
+    if ctx.crosscheck is None:
+        ctx.crosscheck = RequestScope(ctx.sources)
+    return ctx.crosscheck
 
 
 async def recognition_rules(ctx: Context, path: Path) -> RecognitionRules:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from enum import Enum
 
@@ -13,52 +14,46 @@ from resolvers.crosscheck.verdict import Verdict
 from resolvers.types.common import Coverage, Province, coverage, province
 
 
-@strawberry.enum(description="问题严重程度。 Severity of a finding (INFO: informational, never a finding).")
-class Severity(Enum):
-    CRITICAL = strawberry.enum_value("CRITICAL", description="严重：应立即处理。 Critical: act now.")
-    HIGH = strawberry.enum_value("HIGH", description="高。 High.")
-    MEDIUM = strawberry.enum_value("MEDIUM", description="中。 Medium.")
-    LOW = strawberry.enum_value("LOW", description="低。 Low.")
-    INFO = strawberry.enum_value("INFO", description="提示信息，不构成问题。 Informational, not a finding.")
+def _expose(cls: type[Enum], name: str, description: str, values: Mapping[str, tuple[str, str]]) -> None:
+    """Make a plain rules enum a GraphQL enum too, one description (Chinese, English) per value.
+
+    The rules keep their enum free of strawberry; ``strawberry.enum`` marks that same class, so a
+    finding's code and severity reach the schema as they are, with no second enum to keep in step.
+    """
+    strawberry.enum(cls, name=name, description=description)
+    for value in cls.__strawberry_definition__.values:  # type: ignore[attr-defined]
+        zh, en = values[value.name]  # a member without a description fails here, at import
+        value.description = f"{zh} {en}"
 
 
-def _value(name: str, zh: str, en: str) -> object:
-    return strawberry.enum_value(name, description=f"{zh} {en}")
+_expose(pure.Severity, "Severity", "问题严重程度。 Severity of a finding (INFO: informational, never a finding).", {
+    "CRITICAL": ("严重：应立即处理。", "Critical: act now."),
+    "HIGH": ("高。", "High."),
+    "MEDIUM": ("中。", "Medium."),
+    "LOW": ("低。", "Low."),
+    "INFO": ("提示信息，不构成问题。", "Informational, not a finding."),
+})
 
-
-@strawberry.enum(description="核查发现的类别。 Kind of cross-check finding.")
-class FindingCode(Enum):
-    ACTIVE_BLACKLIST = _value("ACTIVE_BLACKLIST", "在黑名单管理期内。", "On a blacklist on the date checked.")
-    ACTIVE_BAD_RECORD = _value(
-        "ACTIVE_BAD_RECORD", "公布期内的不良记录（按国家行为代码）。", "Bad record inside its window, by code.")
-    QUALIFICATION_INVALID = _value(
-        "QUALIFICATION_INVALID", "资质失效后仍中标、合同备案或取得施工许可。",
-        "Awards, contracts or permits after the qualification lapsed.")
-    CONCURRENT_PROJECT_LEAD = _value(
-        "CONCURRENT_PROJECT_LEAD", "同时担任多个在建项目负责人。", "Leads two or more unfinished projects.")
-    CONCURRENT_CHIEF_SUPERVISOR = _value(
-        "CONCURRENT_CHIEF_SUPERVISOR", "总监理工程师同时担任超过三个项目。",
-        "Chief supervising engineer on more than three projects.")
-    MULTIPLE_EMPLOYERS = _value(
-        "MULTIPLE_EMPLOYERS", "同一注册类别注册于多家单位（挂证）。", "One category, several employers.")
-    CLAIMED_PERFORMANCE_NOT_FOUND = _value(
-        "CLAIMED_PERFORMANCE_NOT_FOUND", "申报业绩无法核实（虚假业绩）。", "Claimed performance not confirmed.")
-    CROSS_PROVINCE_ACCIDENTS = _value(
-        "CROSS_PROVINCE_ACCIDENTS", "12个月内跨省两起以上质量安全事故。",
-        "Two or more quality/safety records in 12 months across provinces.")
-    DATA_CONFLICT = _value(
-        "DATA_CONFLICT", "跨省数据不一致。", "Databases disagree (registration facts, permit without award).")
-    UNRECOGNISED_LOCAL_RECORD = _value(
-        "UNRECOGNISED_LOCAL_RECORD", "未获互认的地方代码记录（提示）。", "Local record not recognised elsewhere.")
-    RECOGNITION_UNKNOWN = _value(
-        "RECOGNITION_UNKNOWN", "互认规则不可用，无法判断（提示）。", "Recognition could not be decided.")
-    DOCUMENTED_CONCURRENT_LEAD = _value(
-        "DOCUMENTED_CONCURRENT_LEAD", "有批准文件的兼任（如相邻标段，提示）。",
-        "Documented exception, e.g. adjacent phases.")
-    QUALIFICATION_NOT_VALID = _value(
-        "QUALIFICATION_NOT_VALID", "当前无有效资质证书（提示）。", "No valid certificate on the date.")
-    UNVERIFIABLE_PERFORMANCE_CLAIM = _value(
-        "UNVERIFIABLE_PERFORMANCE_CLAIM", "业绩所在省份不在本平台（提示）。", "Claimed province outside the platform.")
+_expose(pure.Code, "FindingCode", "核查发现的类别。 Kind of cross-check finding.", {
+    "ACTIVE_BLACKLIST": ("在黑名单管理期内。", "On a blacklist on the date checked."),
+    "ACTIVE_BAD_RECORD": ("公布期内的不良记录（按国家行为代码）。", "Bad record inside its window, by code."),
+    "QUALIFICATION_INVALID": (
+        "资质失效后仍中标、合同备案或取得施工许可。", "Awards, contracts or permits after the qualification lapsed."),
+    "CONCURRENT_PROJECT_LEAD": ("同时担任多个在建项目负责人。", "Leads two or more unfinished projects."),
+    "CONCURRENT_CHIEF_SUPERVISOR": (
+        "总监理工程师同时担任超过三个项目。", "Chief supervising engineer on more than three projects."),
+    "MULTIPLE_EMPLOYERS": ("同一注册类别注册于多家单位（挂证）。", "One category, several employers."),
+    "CLAIMED_PERFORMANCE_NOT_FOUND": ("申报业绩无法核实（虚假业绩）。", "Claimed performance not confirmed."),
+    "CROSS_PROVINCE_ACCIDENTS": (
+        "12个月内跨省两起以上质量安全事故。", "Two or more quality/safety records in 12 months across provinces."),
+    "DATA_CONFLICT": ("跨省数据不一致。", "Databases disagree (registration facts, permit without award)."),
+    "UNRECOGNISED_LOCAL_RECORD": ("未获互认的地方代码记录（提示）。", "Local record not recognised elsewhere."),
+    "RECOGNITION_UNKNOWN": ("互认规则不可用，无法判断（提示）。", "Recognition could not be decided."),
+    "DOCUMENTED_CONCURRENT_LEAD": (
+        "有批准文件的兼任（如相邻标段，提示）。", "Documented exception, e.g. adjacent phases."),
+    "QUALIFICATION_NOT_VALID": ("当前无有效资质证书（提示）。", "No valid certificate on the date."),
+    "UNVERIFIABLE_PERFORMANCE_CLAIM": ("业绩所在省份不在本平台（提示）。", "Claimed province outside the platform."),
+})
 
 
 @strawberry.type(description="核查证据。 Evidence of a finding: one province, the records involved and their dates.")
@@ -73,8 +68,8 @@ class Evidence:
 
 @strawberry.type(description="核查发现。 One finding of a cross-check, explained in Chinese and English.")
 class Finding:
-    code: FindingCode = strawberry.field(description="发现类别。 Kind of finding.")
-    severity: Severity = strawberry.field(description="严重程度。 Severity.")
+    code: pure.Code = strawberry.field(description="发现类别。 Kind of finding.")
+    severity: pure.Severity = strawberry.field(description="严重程度。 Severity.")
     behaviour_code: str | None = strawberry.field(
         description="相关行为代码（国家代码或获互认的地方代码）。 Behaviour code the finding is grouped by, if any."
     )
@@ -121,8 +116,8 @@ class CrossCheckReport:
 
 def finding_of(info: Info, finding: pure.Finding) -> Finding:
     return Finding(
-        code=FindingCode(finding.code.value),
-        severity=Severity(finding.severity.value),
+        code=finding.code,
+        severity=finding.severity,
         behaviour_code=finding.behaviour_code,
         explanation_zh=finding.explanation_zh,
         explanation_en=finding.explanation_en,
