@@ -9,6 +9,13 @@ from domain.provinces import ProvinceInfo
 from gateway.settings import Settings
 from sources import migrate
 from sources.config import CENTRAL
+from sources.index_sync import (
+    ProvinceDatabase,
+    ReconcileReport,
+    StepResult,
+    reconcile_provinces,
+    sync_once,
+)
 
 
 async def migrate_all(settings: Settings) -> dict[str, list[str]]:
@@ -27,7 +34,7 @@ async def seed_all(settings: Settings, *, scale: float, seed: int, anchor: date,
     """Generate and load the deterministic demo data set; returns the showcase cases."""
     from demo_data.seeding import seed as load_seed
 
-    return await load_seed(
+    showcase = await load_seed(
         _specs(settings),
         {p.code: p.source.dsn for p in settings.provinces},
         settings.central.dsn,
@@ -37,6 +44,23 @@ async def seed_all(settings: Settings, *, scale: float, seed: int, anchor: date,
         secret=settings.person_key_secret,
         replace=replace,
     )
+    await reconcile_all(settings)  # the index is built the production way, never written directly
+    return showcase
+
+
+def province_databases(settings: Settings, only: str | None = None) -> list[ProvinceDatabase]:
+    """The provinces whose index the sync keeps (all, or the one named)."""
+    return [ProvinceDatabase(p.code, p.source.dsn) for p in settings.provinces if only in (None, p.code)]
+
+
+async def reconcile_all(settings: Settings, province: str | None = None) -> list[ReconcileReport]:
+    """Rebuild the index rows of every province (or one) from its tables."""
+    return await reconcile_provinces(province_databases(settings, province), settings.central.dsn, settings.clock)
+
+
+async def sync_all_once(settings: Settings) -> dict[str, StepResult]:
+    """Catch the index up with every province's change log once."""
+    return await sync_once(province_databases(settings), settings.central.dsn, settings.index, settings.clock)
 
 
 async def databases_are_empty(settings: Settings) -> bool:

@@ -53,17 +53,12 @@ EXCHANGE_COLUMNS: dict[str, tuple[str, ...]] = {
 
 CENTRAL_COLUMNS: dict[str, tuple[str, ...]] = {
     "division": ("code", "name", "valid_from", "valid_to"),
-    "presence": (
-        "subject_kind", "subject_key", "province_code", "has_bad_record", "has_blacklist", "version",
-        "updated_at",
-    ),
     "behaviour_code": ("code", "province_code", "party", "category", "title"),
     "code_crosswalk": ("province_code", "local_code", "national_code"),
     "recognition_decision": (
         "id", "recognising_province", "origin_province", "local_code", "decided_by", "basis",
         "effective_from", "effective_to",
     ),
-    "sync_watermark": ("province_code", "last_version", "updated_at"),
 }
 
 # Tables whose ``id`` is an identity column: the loader moves their sequences past the seeded ids.

@@ -29,11 +29,13 @@ from demo_data.model import Dataset  # noqa: E402
 from demo_data.render import USCC_REFERENCES  # noqa: E402
 from demo_data.seeding import seed  # noqa: E402
 
+from domain.clock import Clock  # noqa: E402
 from domain.provinces import ProvinceInfo  # noqa: E402
 from sources.bulk_load import SeedError, databases_are_empty, load_dataset  # noqa: E402
+from sources.index_sync import ProvinceDatabase, reconcile_provinces  # noqa: E402
+from sources.migrate import CENTRAL, PROVINCE, migrate  # noqa: E402
 from sources.tables import CENTRAL_COLUMNS, EXCHANGE_COLUMNS  # noqa: E402
 
-MIGRATIONS = Path(__file__).resolve().parents[2] / "sources" / "migrations"
 PROVINCES = {
     "sh": ProvinceInfo("310000", "沪", "上海市"),
     "js": ProvinceInfo("320000", "苏", "江苏省"),
@@ -62,23 +64,15 @@ async def loaded(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Load
             await conn.execute(f"CREATE DATABASE {name}")
         await conn.close()
         for name in [*PROVINCES, "spare_province"]:
-            await _migrate(dsn_of[name], "province/001_exchange.sql")
+            await migrate(dsn_of[name], PROVINCE)
         for name in ("central", "spare_central"):
-            await _migrate(dsn_of[name], "central/001_central.sql")
+            await migrate(dsn_of[name], CENTRAL)
         provinces = {spec.code: dsn_of[name] for name, spec in PROVINCES.items()}
         dataset = generate(list(PROVINCES.values()), **ARGS)
         await load_dataset(dataset, provinces, dsn_of["central"])
         yield Loaded(dataset, provinces, dsn_of["central"], dsn_of)
     finally:
         server.cleanup()
-
-
-async def _migrate(dsn: str, migration: str) -> None:
-    conn = await asyncpg.connect(dsn)
-    try:
-        await conn.execute((MIGRATIONS / migration).read_text(encoding="utf-8"))
-    finally:
-        await conn.close()
 
 
 async def _counts(dsn: str, schema: str, tables: dict[str, tuple[str, ...]]) -> dict[str, int]:
@@ -123,6 +117,9 @@ async def test_every_foreign_key_holds(loaded: Loaded) -> None:
 
 
 async def test_presence_index_knows_the_tri_province_enterprise(loaded: Loaded) -> None:
+    """The index is built by reconcile from what was loaded, as in production."""
+    provinces = [ProvinceDatabase(code, dsn) for code, dsn in loaded.provinces.items()]
+    await reconcile_provinces(provinces, loaded.central, Clock())
     uscc = loaded.dataset.case("tri_province_enterprise")["key"]["uscc"]
     conn = await asyncpg.connect(loaded.central)
     try:
