@@ -26,24 +26,9 @@ async def presence(source: Source, kind: str, keys: Sequence[str]) -> list[list[
     return [found.get(key, []) for key in keys]
 
 
-async def behaviour_codes(source: Source) -> Sequence[Row]:
-    """The behaviour-code dictionary: national codes (province_code '000000') and local code sets."""
-    return await source.fetch(
-        "SELECT code, province_code, party, category, title FROM central.behaviour_code ORDER BY province_code, code"
-    )
-
-
 async def crosswalk(source: Source) -> Sequence[Row]:
     """Local → national behaviour-code crosswalk of every province."""
     return await source.fetch(
         "SELECT province_code, local_code, national_code FROM central.code_crosswalk ORDER BY province_code, local_code"
     )
 
-
-async def recognition_decisions(source: Source) -> Sequence[Row]:
-    """Recognition decisions: which province recognises which other province's local code, when and why."""
-    return await source.fetch(
-        """SELECT id, recognising_province, origin_province, local_code, decided_by, basis,
-                  effective_from, effective_to
-             FROM central.recognition_decision ORDER BY id"""
-    )
