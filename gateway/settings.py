@@ -51,6 +51,7 @@ from typing import Any
 from domain.clock import CHINA, Clock
 from domain.provinces import ProvinceInfo, is_province_code
 from sources.config import CENTRAL, BreakerConfig, SourceConfig
+from sources.index_sync import SyncSettings
 
 
 class SettingsError(ValueError):
@@ -135,6 +136,7 @@ class Settings:
     limits: LimitSettings = field(default_factory=LimitSettings)
     audit: AuditSettings | None = None
     clock: Clock = field(default_factory=Clock)
+    index: SyncSettings = field(default_factory=SyncSettings)
 
     @property
     def audit_spool(self) -> Path:
@@ -187,6 +189,31 @@ def settings_from_mapping(raw: Mapping[str, Any], env: Mapping[str, str]) -> Set
         limits=_limits(_table(raw, "limits", required=False)),
         audit=_audit(_table(raw, "audit", required=False)),
         clock=_clock(gateway),
+        index=_index(_table(raw, "index", required=False)),
+    )
+
+
+def _index(table: Mapping[str, Any]) -> SyncSettings:
+    """``[index]``: sync (on by default), poll_ms, batch_size, max_index_lag_ms."""
+    unknown = sorted(set(table) - {"sync", "poll_ms", "batch_size", "max_index_lag_ms"})
+    if unknown:
+        raise SettingsError(f"index: unknown key(s) {', '.join(unknown)}")
+    enabled = table.get("sync", True)
+    if not isinstance(enabled, bool):
+        raise SettingsError("index.sync must be true or false")
+    defaults = SyncSettings()
+
+    def positive(key: str, default: int) -> int:
+        value = _int(table, key, "index", default=default)
+        if value <= 0:
+            raise SettingsError(f"index.{key} must be a positive integer, got {value}")
+        return value
+
+    return SyncSettings(
+        enabled=enabled,
+        poll_s=positive("poll_ms", round(defaults.poll_s * 1000)) / 1000,
+        batch_size=positive("batch_size", defaults.batch_size),
+        max_lag_s=positive("max_index_lag_ms", round(defaults.max_lag_s * 1000)) / 1000,
     )
 
 
