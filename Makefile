@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test bench schema lint ide-assets clean-demo
+.PHONY: install demo test query-cases bench schema lint ide-assets clean-demo
 
 install: $(STAMP)
 
@@ -24,6 +24,11 @@ demo: install ide-assets
 
 test: install ide-assets
 	$(BIN)/pytest
+
+# Regenerate the expected answers of tests/queries/cases/*.graphql (NAME.json, or NAME.ROLE.json per
+# role) from a fresh test stack; review the diff before committing it.
+query-cases: install
+	YRD_UPDATE_EXPECTED=1 $(BIN)/pytest -q tests/queries/test_query_cases.py
 
 bench: install
 	$(BIN)/python -m bench.run
