@@ -156,13 +156,21 @@ def no_unmasked_id_number_reaches_the_public() -> Iterator[None]:
 
 
 @contextlib.asynccontextmanager
-async def running_client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    """The app with its real lifespan, reached in-process over ASGI."""
+async def running_app(settings: Settings) -> AsyncIterator[tuple[Any, httpx.AsyncClient]]:
+    """The app with its real lifespan (``app.state.runtime`` holds its sources and audit trail) and
+    a client reaching it in-process over ASGI."""
     app = create_app(settings)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=_Recorder(app))
         async with httpx.AsyncClient(transport=transport, base_url="http://gateway.test") as client:
-            yield client
+            yield app, client
+
+
+@contextlib.asynccontextmanager
+async def running_client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    """The app with its real lifespan, reached in-process over ASGI."""
+    async with running_app(settings) as (_, client):
+        yield client
 
 
 @pytest.fixture(scope="session")
