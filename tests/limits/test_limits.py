@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -15,9 +16,11 @@ import pytest
 from graphql import get_introspection_query
 
 from gateway.limits import PersistedQueries, RateLimiter, query_hash
-from gateway.settings import LimitSettings, Settings
-from tests.conftest import Stack, running_client
+from gateway.settings import LimitSettings, Settings, settings_from_mapping
+from tests.conftest import SECRET, Stack, running_client
 from tests.tokens import ask, bearer, post, statements_total
+
+README = Path(__file__).resolve().parents[2] / "README.md"
 
 
 def _with(stack: Stack, **limits: Any) -> Settings:
@@ -216,9 +219,24 @@ def test_persisted_manifest_must_match_its_hashes(tmp_path: Path) -> None:
         PersistedQueries.load(bad)
 
 
-def test_limit_settings_defaults_are_sane() -> None:
-    limits = LimitSettings()
-    assert limits.max_page_size == 100 and limits.max_depth >= 10
+def _readme_limit_defaults() -> dict[str, int]:
+    """The defaults the README's **Abuse limits** paragraph documents: `` `key` (N`` or `` `key` = N``."""
+    text = README.read_text(encoding="utf-8")
+    paragraph = text[text.index("**Abuse limits**"):text.index("Rejections come")]
+    found = re.findall(r"`(\w+)`\s+(?:\(|=\s+)(\d+)", paragraph)
+    return {key: int(value) for key, value in found}
+
+
+def test_readme_documents_the_limits_an_empty_table_loads() -> None:
+    """What an operator reads in the README is what ``[limits]`` with nothing in it gives, for every
+    numeric limit there is."""
+    raw = {"gateway": {"person_key_secret": SECRET}, "central": {"dsn": "postgresql://u@central/db"},
+           "provinces": [{"code": "320000", "short_name": "苏", "name": "江苏省", "dsn": "postgresql://u@js/db"}],
+           "limits": {}}
+    loaded = settings_from_mapping(raw, {}).limits
+    numeric = {f.name: getattr(loaded, f.name) for f in dataclasses.fields(LimitSettings)
+               if isinstance(getattr(loaded, f.name), int) and not isinstance(getattr(loaded, f.name), bool)}
+    assert _readme_limit_defaults() == numeric
 
 
 @pytest.mark.parametrize("content", [b"\x80", b"null", b"1", b'"query"', b"[]"])
