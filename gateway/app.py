@@ -36,6 +36,7 @@ from gateway.settings import Settings
 from resolvers.context import Context
 from resolvers.identity import PUBLIC, Identity
 from resolvers.loaders import Loaders
+from resolvers.subjects import LOOKUP
 from sources.registry import SourceRegistry
 from sources.trace import RequestTrace
 
@@ -155,6 +156,7 @@ class GatewayGraphQL(OfflineGraphQL):
             sources=traced,
             trace=trace,
             loaders=Loaders(traced, identity.record_visibility(today)),
+            lookup=LOOKUP,
             today=today,
             person_key_secret=self._settings.person_key_secret,
             policy=RequestPolicy(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING
@@ -18,6 +19,10 @@ from sources.registry import SourceRegistry
 from sources.trace import RequestTrace
 
 if TYPE_CHECKING:  # annotations only: these modules import this one
+    from resolvers.types.enterprise import Enterprise
+    from resolvers.types.project import Project
+
+if TYPE_CHECKING:  # annotations only: these modules import this one
     from resolvers.crosscheck.loading import RequestScope
 
 
@@ -29,6 +34,18 @@ class SourceFailure:
     path: tuple[str | int, ...]
 
 
+@dataclass(frozen=True)
+class Lookup:
+    """How a type's field reaches another subject (``resolvers.subjects.LOOKUP``).
+
+    The GraphQL graph is cyclic (an enterprise's projects, a project's enterprises) but the imports
+    must not be: the type modules call the loaders through the context instead of importing them.
+    """
+
+    enterprise: Callable[[Context, tuple[str | int, ...], str], Awaitable[Enterprise | None]]
+    project_in: Callable[[Info, str, str], Awaitable[Project | None]]
+
+
 @dataclass
 class Context:
     """Identity, the request's traced view of the sources, fresh loaders and collected failures."""
@@ -37,6 +54,7 @@ class Context:
     sources: SourceRegistry
     trace: RequestTrace
     loaders: Loaders
+    lookup: Lookup
     person_key_secret: bytes = field(repr=False)
     today: date = field(default_factory=china_today)
     failures: list[SourceFailure] = field(default_factory=list)

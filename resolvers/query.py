@@ -14,11 +14,12 @@ from resolvers.federation import path_of, rows_across
 from resolvers.lists import CreditRecordFilter, EnterpriseFilter, credit_records_page, enterprises_page
 from resolvers.permissions import PublishedOnly
 from resolvers.scalars import USCC, IdType
+from resolvers.subjects import load_enterprise, load_person, load_project
 from resolvers.types.common import Connection, Province
 from resolvers.types.credit import CreditRecord
-from resolvers.types.enterprise import Enterprise, load_enterprise
-from resolvers.types.person import Person, load_person
-from resolvers.types.project import Project, load_project
+from resolvers.types.enterprise import Enterprise
+from resolvers.types.person import Person
+from resolvers.types.project import Project
 from sources import province_queries as q
 
 

@@ -11,14 +11,13 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 import strawberry
 
 from domain.identifiers import province_of_division, uscc_division
-from resolvers.context import Context, Info
-from resolvers.federation import FederatedNode, route, rows_across
+from resolvers.context import Info
+from resolvers.federation import FederatedNode
 from resolvers.permissions import PublishedOnly
 from resolvers.scalars import USCC
 from resolvers.types.common import Coverage, DataConflict, Province, coverage, province
 from resolvers.types.credit import BlacklistEntry, CreditRecord
 from resolvers.types.person import RegisteredPerson
-from sources import central_queries
 from sources import province_queries as q
 from sources.base import Row
 
@@ -76,9 +75,7 @@ class ProjectParticipation:
     async def project(
         self, info: Info
     ) -> Annotated[Project, strawberry.lazy("resolvers.types.project")] | None:
-        from resolvers.types.project import load_project_in
-
-        return await load_project_in(info, self.project_number, self.province.code)
+        return await info.context.lookup.project_in(info, self.project_number, self.province.code)
 
 
 @strawberry.type(
@@ -179,14 +176,3 @@ class Enterprise:
             node=node,
             rows=rows,
         )
-
-
-async def load_enterprise(ctx: Context, path: tuple[str | int, ...], uscc: str) -> Enterprise | None:
-    """Route by presence index and the USCC's division code, fetch the rows, merge them."""
-    home = province_of_division(uscc_division(uscc))
-    provinces = await route(ctx, central_queries.ENTERPRISE, uscc, home if home in ctx.sources.provinces else None)
-    gathered = await rows_across(ctx, path, provinces, q.ENTERPRISES_BY_USCC, uscc)
-    rows = {code: found[0] for code, found in gathered.answers.items() if found}
-    if not rows:
-        return None
-    return Enterprise.merge(uscc, rows, FederatedNode(provinces, gathered.failed))

@@ -11,13 +11,12 @@ from typing import TypeVar
 import strawberry
 
 from domain.identifiers import mask_id_number
-from resolvers.context import Context, Info
-from resolvers.federation import FederatedNode, path_of, route, rows_across
+from resolvers.context import Info
+from resolvers.federation import FederatedNode
 from resolvers.permissions import MaskPersonalId, PublishedOnly, Role, requires
 from resolvers.scalars import IdType
 from resolvers.types.common import Coverage, Province, coverage, province
 from resolvers.types.credit import BlacklistEntry, CreditRecord
-from sources import central_queries
 from sources import province_queries as q
 from sources.base import Row
 
@@ -162,23 +161,3 @@ class Person:
         self, info: Info, provinces: list[str], query: q.BatchQuery, build: Callable[[Info, str, Row], T]
     ) -> Awaitable[list[T]]:
         return self.node.collect(info, provinces, query, self.person_key, build)
-
-
-async def load_person(ctx: Context, info: Info, key: str, home: str | None = None) -> Person | None:
-    """Route by the presence index (and a home province if the key names one), then merge."""
-    ctx.touch("person", key)
-    provinces = await route(ctx, central_queries.PERSON, key, home)
-    gathered = await rows_across(ctx, path_of(info), provinces, q.PERSONS_BY_KEY, key)
-    holders = {code: rows[0] for code, rows in gathered.answers.items() if rows}
-    if not holders:
-        return None
-    row = next(iter(holders.values()))
-    return Person(
-        name=row["name"],
-        id_type=row["id_type"],
-        id_number=row["id_number"],
-        gender=row["gender"],
-        person_key=key,
-        node=FederatedNode(provinces, gathered.failed),
-        holders=list(holders),
-    )

@@ -9,13 +9,11 @@ from typing import TypeVar
 
 import strawberry
 
-from domain.identifiers import province_of_division
-from resolvers.context import Context, Info
-from resolvers.federation import FederatedNode, path_of, route, rows_across
+from resolvers.context import Info
+from resolvers.federation import FederatedNode, path_of
 from resolvers.types.common import Coverage, Province, coverage, province
-from resolvers.types.enterprise import Enterprise, load_enterprise
+from resolvers.types.enterprise import Enterprise
 from resolvers.types.person import KeyPosition
-from sources import central_queries
 from sources import province_queries as q
 from sources.base import Row
 
@@ -43,7 +41,7 @@ class ProjectParty:
 
     @strawberry.field(description="参建单位详情（所有省份）。 The enterprise, assembled from every province.")
     async def enterprise(self, info: Info) -> Enterprise | None:
-        return await load_enterprise(info.context, path_of(info), self.uscc)
+        return await info.context.lookup.enterprise(info.context, path_of(info), self.uscc)
 
 
 @strawberry.type(description="工程项目。 A construction project, from the province where it is located.")
@@ -84,7 +82,7 @@ class Project:
 
     @strawberry.field(description="建设单位详情。 The owner (建设单位).")
     async def owner(self, info: Info) -> Enterprise | None:
-        return await load_enterprise(info.context, path_of(info), self.owner_uscc)
+        return await info.context.lookup.enterprise(info.context, path_of(info), self.owner_uscc)
 
     @strawberry.field(description="本项目信息的完整性。 Which provinces answered for this project.")
     async def coverage(self, info: Info) -> Coverage:
@@ -103,32 +101,3 @@ class Project:
             category=row["category"], owner_uscc=row["owner_uscc"], total_investment=row["total_investment"],
             state_funds_ratio=row["state_funds_ratio"], status=row["status"], province=province(info, code), node=node,
         )
-
-
-def home_of_project(ctx: Context, number: str) -> str | None:
-    """The province encoded in a national project number (its county code), when configured."""
-    if len(number) < 6 or not number[:6].isdigit():
-        return None
-    code = province_of_division(number[:6])
-    return code if code in ctx.sources.provinces else None
-
-
-async def load_project(info: Info, number: str) -> Project | None:
-    """Route by the number's county code and the presence index; the first holder wins."""
-    ctx = info.context
-    provinces = await route(ctx, central_queries.PROJECT, number, home_of_project(ctx, number))
-    return await _first_holder(info, number, provinces)
-
-
-async def load_project_in(info: Info, number: str, code: str) -> Project | None:
-    """A project whose province is already known (e.g. from a participation row)."""
-    return await _first_holder(info, number, [code])
-
-
-async def _first_holder(info: Info, number: str, provinces: list[str]) -> Project | None:
-    gathered = await rows_across(info.context, path_of(info), provinces, q.PROJECTS_BY_NUMBER, number)
-    node = FederatedNode(provinces, gathered.failed)
-    for code, rows in gathered.answers.items():
-        if rows:
-            return Project.from_row(info, code, rows[0], node)
-    return None
