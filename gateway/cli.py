@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 from datetime import date
 
-from gateway.settings import Settings, SettingsError, load_settings
+from gateway.settings import SettingsError, load_settings
 from resolvers.identity import ROLES
 
 
@@ -83,16 +83,9 @@ def _listen_args(parser: argparse.ArgumentParser) -> None:
 
 
 def _serve(args: argparse.Namespace) -> None:
+    from gateway.serve import serve
+
     serve(load_settings(args.config), args.host, args.port)
-
-
-def serve(settings: Settings, host: str, port: int) -> None:
-    import uvicorn
-
-    from gateway.app import create_app
-
-    # No access log line per request: at portal rates it costs more than the request's own work.
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", access_log=False)
 
 
 def _migrate(args: argparse.Namespace) -> None:

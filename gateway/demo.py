@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gateway.operations import databases_are_empty, migrate_all, seed_all
+from gateway.serve import serve
 from gateway.settings import Settings, load_settings, render_toml, settings_from_mapping
 from sources.embedded import EmbeddedCluster, start_cluster
 
@@ -95,8 +96,6 @@ def print_showcase(showcase: list[dict], url: str) -> None:
 
 
 def run_demo(host: str, port: int, scale: float) -> None:
-    from gateway.cli import serve
-
     root = demo_dir()
     root.mkdir(parents=True, exist_ok=True)
     kept = _secrets(root)
