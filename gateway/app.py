@@ -30,7 +30,9 @@ from gateway.audit import AuditTrail, audited_subjects, make_payload
 from gateway.auth import Authenticator, AuthError
 from gateway.errors import client_error, source_errors
 from gateway.ide import OfflineGraphQL, ide_asset_routes
-from gateway.limits import PersistedQueries, PersistedQueryError, RateLimiter, RequestPolicy
+from gateway.limits.analysis import RequestPolicy
+from gateway.limits.persisted import PersistedQueries, PersistedQueryError
+from gateway.limits.rate import RateLimiter
 from gateway.schema import schema
 from gateway.settings import Settings
 from resolvers.context import Context

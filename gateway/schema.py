@@ -12,7 +12,7 @@ import strawberry
 from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 
-from gateway.limits import QueryLimits
+from gateway.limits.extension import QueryLimits
 from resolvers.audit import AuditQuery
 from resolvers.business import BusinessQuery
 from resolvers.crosscheck.query import CrossCheckQuery

@@ -29,7 +29,7 @@ Example (see ``deploy/gateway.example.toml``)::
     public_introspection = true
     public_graphiql = true
 
-    [limits]                             # abuse limits, see gateway/limits.py
+    [limits]                             # abuse limits, see gateway/limits/
     max_depth = 15
     max_cost = 20000
 

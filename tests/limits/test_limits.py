@@ -15,7 +15,8 @@ import httpx
 import pytest
 from graphql import get_introspection_query
 
-from gateway.limits import PersistedQueries, RateLimiter, query_hash
+from gateway.limits.persisted import PersistedQueries, query_hash
+from gateway.limits.rate import RateLimiter
 from gateway.settings import LimitSettings, Settings, settings_from_mapping
 from tests.conftest import SECRET, Stack, running_client
 from tests.tokens import ask, bearer, post, statements_total

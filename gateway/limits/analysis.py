@@ -1,25 +1,9 @@
-"""Abuse limits: every rejection happens before execution, so no database is touched, and is a
-GraphQL error with a stable ``extensions.code``.
-
-==========================  ==================================================================
-``TOO_MANY_TOKENS``         the document has more lexical tokens than ``max_tokens``
-``QUERY_TOO_DEEP``          a selection nests deeper than ``max_depth`` (fragments expanded)
-``TOO_MANY_ALIASES``        more aliased fields than ``max_aliases`` (fragments expanded, each use)
-``TOO_MANY_ROOT_FIELDS``    more root fields than ``max_root_fields``
-``PAGE_TOO_LARGE``          a ``first`` argument above ``max_page_size``
-``QUERY_TOO_COSTLY``        the estimated cost is above ``max_cost`` (below)
-``INTROSPECTION_DISABLED``  ``__schema``/``__type`` asked by the public while configured off
-``BODY_TOO_LARGE``          the HTTP body is above ``max_body_bytes`` (HTTP 413, see ``app``)
-``RATE_LIMITED``            the caller spent its per-minute budget (HTTP 429, see ``app``)
-``PERSISTED_QUERY_*``       see :class:`PersistedQueries`
-``REQUEST_TIMEOUT``         execution took longer than ``timeout_ms`` (see ``app``)
-==========================  ==================================================================
+"""Document analysis: depth, aliases, root fields, page sizes and cost, in one linear pass.
 
 Why not strawberry's ``QueryDepthLimiter``/``MaxAliasesLimiter``: both re-walk a fragment at every
 spread, so a chain of fragments that each spread the next twice makes the *validator* do 2^n work
 from a document of a few hundred tokens.  The analysis here visits each fragment once (memoised),
-so it is linear in the document while still counting every use.  ``MaxTokensLimiter`` is sound but
-reports a syntax error without a code; the token count here is the same idea with a code.
+so it is linear in the document while still counting every use.
 
 Cost: each field costs 1 plus its selection's cost times a multiplier: a field with a ``first``
 argument multiplies by that page size (a variable's value, else the argument's default, else
@@ -29,13 +13,8 @@ directly under a paged field (a connection's ``edges`` is already counted by ``f
 
 from __future__ import annotations
 
-import hashlib
-import json
-import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 from graphql import (
@@ -54,10 +33,7 @@ from graphql import (
     VariableNode,
     get_named_type,
 )
-from graphql.error import GraphQLSyntaxError
-from graphql.language import Lexer, Source, TokenKind
 from graphql.type.introspection import SchemaMetaFieldDef, TypeMetaFieldDef
-from strawberry.extensions import SchemaExtension
 
 from gateway.settings import LimitSettings
 
@@ -76,25 +52,7 @@ class RequestPolicy:
     introspection: bool = True
 
 
-# ---- tokens -------------------------------------------------------------------------------------
 
-@lru_cache(maxsize=2048)
-def count_tokens(query: str, limit: int) -> int:
-    """Lexical tokens of ``query``, counting stops just past ``limit``; a lexing error stops the
-    count too (the parser then reports the syntax error itself)."""
-    lexer = Lexer(Source(query))
-    count = 0
-    try:
-        while lexer.advance().kind != TokenKind.EOF:
-            count += 1
-            if count > limit:
-                break
-    except GraphQLSyntaxError:
-        pass
-    return count
-
-
-# ---- document analysis --------------------------------------------------------------------------
 
 @dataclass
 class Measure:
@@ -271,140 +229,3 @@ def _first_breach(measure: Measure, roots: int, analyser: Analyser, policy: Requ
             "QUERY_TOO_COSTLY", f"Query cost {measure.cost} exceeds the budget of {limits.max_cost}"
         )
     return None
-
-
-class QueryLimits(SchemaExtension):
-    """Applies the request's :class:`RequestPolicy` (``context.policy``) before validation: a
-    rejected document is neither validated nor executed."""
-
-    def on_parse(self) -> Iterator[None]:
-        policy = self._policy()
-        query = self.execution_context.query
-        if policy is not None and query and count_tokens(query, policy.limits.max_tokens) > policy.limits.max_tokens:
-            raise limit_error(
-                "TOO_MANY_TOKENS", f"Query has more than {policy.limits.max_tokens} tokens"
-            )
-        yield
-
-    def on_validate(self) -> Iterator[None]:
-        policy = self._policy()
-        ctx = self.execution_context
-        if policy is not None and ctx.graphql_document is not None:
-            error = check_document(ctx.schema._schema, ctx.graphql_document, ctx.variables, policy)
-            if error is not None:
-                raise error
-        yield
-
-    def on_execute(self) -> Iterator[None]:
-        # The audit trail records the operation's name; strawberry knows it once the document is parsed.
-        context = self.execution_context.context
-        if hasattr(context, "operation_name"):
-            context.operation_name = self.execution_context.operation_name
-        yield
-
-    def _policy(self) -> RequestPolicy | None:
-        return getattr(self.execution_context.context, "policy", None)
-
-
-# ---- rate limiting ------------------------------------------------------------------------------
-
-class RateLimiter:
-    """Token buckets per caller (a subject, or the client address for the public), in memory.
-
-    Each replica limits on its own; behind N replicas a caller gets up to N times the budget,
-    which is the usual trade for not sharing state between replicas.
-    """
-
-    _MAX_BUCKETS = 50_000
-
-    def __init__(self, per_minute: int, burst: int | None = None) -> None:
-        self.rate = per_minute / 60.0
-        self.capacity = float(burst if burst is not None else max(5, per_minute // 6))
-        self._buckets: dict[str, tuple[float, float]] = {}
-
-    def allow(self, key: str, now: float | None = None) -> float:
-        """0 when the request may go ahead, else the seconds until it could."""
-        now = time.monotonic() if now is None else now
-        tokens, last = self._buckets.get(key, (self.capacity, now))
-        tokens = min(self.capacity, tokens + (now - last) * self.rate)
-        if tokens < 1:
-            self._buckets[key] = (tokens, now)
-            return (1 - tokens) / self.rate
-        self._buckets[key] = (tokens - 1, now)
-        if len(self._buckets) > self._MAX_BUCKETS:
-            self._forget_idle(now)
-        return 0.0
-
-    def _forget_idle(self, now: float) -> None:
-        full = [k for k, (tokens, last) in self._buckets.items() if tokens + (now - last) * self.rate >= self.capacity]
-        for key in full:
-            del self._buckets[key]
-
-
-# ---- persisted queries --------------------------------------------------------------------------
-
-class PersistedQueryError(Exception):
-    """A persisted-query rule refused the request; ``code`` and message go to the client."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-
-
-def query_hash(query: str) -> str:
-    return hashlib.sha256(query.encode("utf-8")).hexdigest()
-
-
-class PersistedQueries:
-    """Registered operations by sha256 of their text (Apollo's ``extensions.persistedQuery``).
-
-    The allow-list is a JSON object ``{"<sha256>": "<query>", …}`` or a directory of ``.graphql``
-    files (each file one registered document).  A hash that does not match its text is refused
-    when loading, so the list cannot smuggle in another query.
-    """
-
-    def __init__(self, queries: Mapping[str, str]) -> None:
-        self._queries = dict(queries)
-
-    @classmethod
-    def load(cls, path: Path | None) -> PersistedQueries:
-        if path is None:
-            return cls({})
-        if path.is_dir():
-            texts = [f.read_text(encoding="utf-8") for f in sorted(path.glob("*.graphql"))]
-            return cls({query_hash(t): t for t in texts})
-        entries = json.loads(path.read_text(encoding="utf-8"))
-        for digest, text in entries.items():
-            if query_hash(text) != digest:
-                raise ValueError(f"persisted query {digest[:12]}… does not match its text")
-        return cls(entries)
-
-    def __len__(self) -> int:
-        return len(self._queries)
-
-    def resolve(self, query: str | None, extensions: Mapping[str, Any] | None, *, required: bool) -> str | None:
-        """The query text to run.  ``required``: only registered operations may run."""
-        digest = _requested_hash(extensions)
-        if digest is None:
-            if required:
-                message = "Only registered operations may run here: send extensions.persistedQuery"
-                raise PersistedQueryError("PERSISTED_QUERY_REQUIRED", message)
-            return query
-        if query is not None and query_hash(query) != digest:
-            message = "persistedQuery.sha256Hash does not match the query"
-            raise PersistedQueryError("PERSISTED_QUERY_HASH_MISMATCH", message)
-        registered = self._queries.get(digest)
-        if registered is None and (required or query is None):
-            raise PersistedQueryError("PERSISTED_QUERY_NOT_FOUND", "PersistedQueryNotFound")
-        return registered or query
-
-
-def _requested_hash(extensions: Mapping[str, Any] | None) -> str | None:
-    persisted = (extensions or {}).get("persistedQuery")
-    if persisted is None:
-        return None
-    digest = persisted.get("sha256Hash") if isinstance(persisted, Mapping) else None
-    if not isinstance(digest, str) or len(digest) != 64:
-        raise PersistedQueryError("PERSISTED_QUERY_INVALID", "persistedQuery.sha256Hash must be a sha256 hex digest")
-    return digest.lower()
