@@ -1,0 +1,19 @@
+"""The gateway's per-request context: the resolvers' :class:`~resolvers.context.Context` plus what
+only the gateway layer reads (the document limits' policy, and what the audit trail records about
+the caller)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from gateway.limits.analysis import RequestPolicy
+from resolvers.context import Context
+
+
+@dataclass
+class GatewayContext(Context):
+    """The resolvers' :class:`Context` plus what only the gateway layer reads."""
+
+    policy: RequestPolicy | None = None
+    client: str | None = None
+    operation_name: str | None = None

@@ -1,0 +1,47 @@
+"""The runtime: what the gateway holds open while it serves (the source registry with its pools,
+and the audit trail).
+
+``create_app``'s lifespan calls :meth:`Runtime.start` before the first request and
+:meth:`Runtime.close` after the last; nothing is opened at import time.  Anything else that lives as
+long as the gateway (a background worker) starts in ``start`` after what it needs and stops in
+``close`` before it.  Requests find the runtime on the application's state (:func:`runtime_of`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from starlette.types import Scope
+
+from gateway.audit import AuditTrail
+from gateway.settings import Settings
+from sources.registry import SourceRegistry
+
+
+@dataclass
+class Runtime:
+    """What the lifespan opens: the sources and the audit trail."""
+
+    registry: SourceRegistry
+    audit: AuditTrail
+
+    @classmethod
+    async def start(cls, settings: Settings) -> Runtime:
+        """Open the sources, then the audit trail (which writes to the central store)."""
+        registry = SourceRegistry.from_config(
+            settings.central, [(p.info, p.source) for p in settings.provinces], settings.breaker
+        )
+        audit = AuditTrail(settings.audit_spool, registry.central)
+        await audit.start()
+        return cls(registry, audit)
+
+    async def close(self) -> None:
+        """Close in the reverse order of :meth:`start`."""
+        await self.audit.close()
+        await self.registry.close()
+
+
+def runtime_of(scope: Scope) -> Runtime | None:
+    """The runtime of the application serving this request; ``None`` outside its lifespan."""
+    app = scope.get("app")
+    return getattr(app.state, "runtime", None) if app is not None else None

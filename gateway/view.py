@@ -1,0 +1,125 @@
+"""The GraphQL view: strawberry's ASGI view with the gateway's hooks.
+
+Per request it builds the :class:`GatewayContext` (identity from admission, the traced sources,
+fresh loaders, the document limits' policy), resolves persisted queries before execution, runs
+execution under the request timeout, and shapes the result: the error policy
+(``gateway.errors``), the ``sources`` extension, and the audit hook (``gateway.answer_audit``).
+The GraphiQL IDE is served offline (``gateway.ide``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from typing import Any
+
+from graphql import ExecutionResult, GraphQLError
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.websockets import WebSocket
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
+
+from gateway.admission import Rejection
+from gateway.answer_audit import record_answer
+from gateway.context import GatewayContext
+from gateway.errors import client_error, source_errors
+from gateway.ide import OfflineGraphQL
+from gateway.limits.analysis import RequestPolicy
+from gateway.limits.persisted import PersistedQueries, PersistedQueryError
+from gateway.runtime import Runtime, runtime_of
+from gateway.schema import schema
+from gateway.settings import Settings
+from resolvers.identity import PUBLIC, Identity
+from resolvers.loaders import Loaders
+from resolvers.subjects import LOOKUP
+from sources.trace import RequestTrace
+
+
+class GatewayGraphQL(OfflineGraphQL):
+    """Strawberry's ASGI view with our context, persisted queries, timeout, error policy and audit."""
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__(schema, allow_queries_via_get=False)
+        self._settings = settings
+        self._persisted = PersistedQueries.load(settings.limits.persisted_queries)
+
+    async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> GatewayContext:
+        registry = _running(request).registry
+        identity: Identity = getattr(request.state, "yrd_identity", PUBLIC)
+        trace = RequestTrace()
+        traced = registry.traced(trace)
+        today = self._settings.clock.today()
+        context = GatewayContext(
+            identity=identity,
+            sources=traced,
+            trace=trace,
+            loaders=Loaders(traced, identity.record_visibility(today)),
+            lookup=LOOKUP,
+            today=today,
+            person_key_secret=self._settings.person_key_secret,
+            policy=RequestPolicy(
+                self._settings.limits, introspection=not identity.is_public or self._settings.auth.public_introspection
+            ),
+            client=request.client.host if request.client else None,
+        )
+        request.state.yrd_context = context
+        return context
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        if getattr(request.state, "yrd_identity", PUBLIC).is_public and not self._settings.auth.public_graphiql:
+            return Response("GraphiQL is disabled on this gateway.\n", status_code=404, media_type="text/plain")
+        return await super().render_graphql_ide(request)
+
+    async def parse_http_body(self, request: Any) -> GraphQLRequestData | list[GraphQLRequestData]:
+        try:
+            return await super().parse_http_body(request)
+        except (AttributeError, TypeError) as exc:  # strawberry assumes a JSON object: `null`, `1`…
+            raise Rejection(400, "BAD_REQUEST", "Request body must be a JSON object with a query") from exc
+
+    async def execute_operation(self, *args: Any, **kwargs: Any) -> Any:
+        """Resolve persisted queries (Apollo's ``extensions.persistedQuery``) before execution."""
+        data, context = kwargs["request_data"], kwargs["context"]
+        if isinstance(data, GraphQLRequestData):  # batching is off: strawberry refuses lists itself
+            required = context.identity.is_public and self._settings.limits.public_persisted_only
+            try:
+                query = self._persisted.resolve(data.query, data.extensions, required=required)
+            except PersistedQueryError as exc:
+                return ExecutionResult(None, [GraphQLError(exc.message, extensions={"code": exc.code})])
+            kwargs["request_data"] = dataclasses.replace(data, query=query)
+        return await super().execute_operation(*args, **kwargs)
+
+    async def execute_single(self, *args: Any, **kwargs: Any) -> ExecutionResult:
+        """Execution under the request timeout; past it, a ``REQUEST_TIMEOUT`` error."""
+        timeout_s = self._settings.limits.timeout_ms / 1000
+        try:
+            async with asyncio.timeout(timeout_s):
+                return await super().execute_single(*args, **kwargs)
+        except TimeoutError:
+            message = f"Request took longer than {timeout_s:g} s and was stopped"
+            return ExecutionResult(None, [GraphQLError(message, extensions={"code": "REQUEST_TIMEOUT"})])
+
+    async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:
+        runtime = _running(request)
+        context: GatewayContext | None = getattr(request.state, "yrd_context", None)
+        errors = [client_error(e) for e in result.errors or []]
+        extensions: dict[str, Any] = dict(result.extensions or {})
+        if context is not None:
+            errors += source_errors(context)
+            extensions["sources"] = context.trace.as_extension(runtime.registry.source_names)
+        response: GraphQLHTTPResponse = {"data": result.data}
+        if context is not None and not await record_answer(runtime.audit, context, result):
+            response = {"data": None}
+            errors = [{"message": "The audit trail cannot be written; the answer is withheld",
+                       "extensions": {"code": "AUDIT_UNAVAILABLE"}}]
+        if errors:
+            response["errors"] = errors
+        if extensions:
+            response["extensions"] = extensions
+        return response
+
+
+def _running(request: Request | WebSocket) -> Runtime:
+    runtime = runtime_of(request.scope)
+    if runtime is None:
+        raise RuntimeError("the gateway is not running: requests are served inside create_app's lifespan")
+    return runtime
