@@ -17,9 +17,9 @@ The numbers come from ``[limits]`` (``gateway.settings.LimitSettings``).
 ``PAGE_TOO_LARGE``          a ``first`` argument above ``max_page_size``
 ``QUERY_TOO_COSTLY``        the estimated cost is above ``max_cost`` (below)
 ``INTROSPECTION_DISABLED``  ``__schema``/``__type`` asked by the public while configured off
-``BODY_TOO_LARGE``          the HTTP body is above ``max_body_bytes`` (HTTP 413, see ``app``)
-``RATE_LIMITED``            the caller spent its per-minute budget (HTTP 429, see ``app``)
+``BODY_TOO_LARGE``          the HTTP body is above ``max_body_bytes`` (HTTP 413, see ``gateway.admission``)
+``RATE_LIMITED``            the caller spent its per-minute budget (HTTP 429, see ``gateway.admission``)
 ``PERSISTED_QUERY_*``       see :class:`PersistedQueries`
-``REQUEST_TIMEOUT``         execution took longer than ``timeout_ms`` (see ``app``)
+``REQUEST_TIMEOUT``         execution took longer than ``timeout_ms`` (see ``gateway.view``)
 ==========================  ==================================================================
 """
