@@ -14,7 +14,9 @@ from typing import Any
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from domain.errors import BadRequest, BodyTooLarge, RateLimited, RequestRejected, Unauthenticated
 from gateway.auth import Authenticator, AuthError
+from gateway.errors import graphql_error
 from gateway.limits.rate import RateLimiter
 from gateway.runtime import Runtime, runtime_of
 from gateway.settings import Settings
@@ -23,11 +25,12 @@ from sources.trace import RequestTrace
 
 
 class Rejection(Exception):
-    """A request refused before execution; becomes a GraphQL-shaped JSON error response."""
+    """A request refused before execution; becomes a GraphQL-shaped JSON error response with the
+    error's HTTP status (``domain.errors``)."""
 
-    def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message, self.headers = status, code, message, headers or {}
+    def __init__(self, error: RequestRejected, headers: dict[str, str] | None = None) -> None:
+        super().__init__(error.message)
+        self.error, self.headers = error, headers or {}
 
 
 class Admission:
@@ -80,7 +83,7 @@ class Admission:
             return self._auth.identity(header.decode("latin-1") if header is not None else None)
         except AuthError as exc:
             challenge = {"WWW-Authenticate": 'Bearer error="invalid_token"'}
-            raise Rejection(401, "UNAUTHENTICATED", exc.message, challenge) from None
+            raise Rejection(Unauthenticated(exc.message), challenge) from None
 
     def _check_rate(self, scope: Scope, identity: Identity) -> None:
         key = identity.rate_key
@@ -89,18 +92,18 @@ class Admission:
         if wait > 0:
             seconds = max(1, round(wait))
             message = f"Too many requests; retry in {seconds} s"
-            raise Rejection(429, "RATE_LIMITED", message, {"Retry-After": str(seconds)})
+            raise Rejection(RateLimited(message), {"Retry-After": str(seconds)})
 
 
 def rejection_response(rejection: Rejection, runtime: Runtime | None) -> JSONResponse:
     """The JSON answer to a refused request (with the untouched sources, when the gateway runs)."""
     body: dict[str, Any] = {
         "data": None,
-        "errors": [{"message": rejection.message, "extensions": {"code": rejection.code}}],
+        "errors": [graphql_error(rejection.error).formatted],
     }
     if runtime is not None:
         body["extensions"] = {"sources": RequestTrace().as_extension(runtime.registry.source_names)}
-    return JSONResponse(body, status_code=rejection.status, headers=rejection.headers)
+    return JSONResponse(body, status_code=rejection.error.http_status, headers=rejection.headers)
 
 
 def _replay(body: bytes, receive: Receive, first: Message | None = None) -> Receive:
@@ -118,11 +121,11 @@ def _check_utf8(body: bytes) -> None:
     try:
         body.decode("utf-8")
     except UnicodeDecodeError:
-        raise Rejection(400, "BAD_REQUEST", "Request body must be UTF-8 encoded JSON") from None
+        raise Rejection(BadRequest("Request body must be UTF-8 encoded JSON")) from None
 
 
 def _too_large(limit: int) -> Rejection:
-    return Rejection(413, "BODY_TOO_LARGE", f"Request body is larger than {limit} bytes")
+    return Rejection(BodyTooLarge(f"Request body is larger than {limit} bytes"))
 
 
 def _client(scope: Scope) -> str:

@@ -1,7 +1,10 @@
 """The error policy: deliberate errors keep their message and code, source failures become
 ``SOURCE_UNAVAILABLE``/``SOURCE_TIMEOUT`` errors naming the source, and anything unexpected is
 masked (a generic message plus an error id that is in the server log).  No traceback, SQL, DSN
-or host name reaches a client."""
+or host name reaches a client.
+
+What is deliberate follows the type: an error of the tree in ``domain.errors`` (or a GraphQL error
+carrying one of its codes, such as strawberry's permission errors) was written for clients."""
 
 from __future__ import annotations
 
@@ -11,19 +14,21 @@ from typing import Any
 
 from graphql import GraphQLError
 
+from domain.errors import BadUserInput, GatewayError, InternalError, codes
 from domain.identifiers import IdentifierError
 from resolvers.context import Context, SourceFailure
 from sources.config import CENTRAL
 
 log = logging.getLogger("yrd.errors")
 
-# Codes we raise on purpose; their messages were written for clients.  FORBIDDEN comes from the
-# permission classes (resolvers.permissions); the limit codes are raised before execution.
-DELIBERATE_CODES = frozenset({
-    "BAD_USER_INPUT", "SOURCE_UNAVAILABLE", "SOURCE_TIMEOUT", "SOURCE_ERROR", "FORBIDDEN",
-    "TOO_MANY_TOKENS", "QUERY_TOO_DEEP", "TOO_MANY_ALIASES", "TOO_MANY_ROOT_FIELDS", "PAGE_TOO_LARGE",
-    "QUERY_TOO_COSTLY", "INTROSPECTION_DISABLED", "REQUEST_TIMEOUT",
-})
+# The codes whose messages were written for clients: all of the tree's but the masked one.
+_PUBLIC_CODES = codes() - {InternalError.code}
+
+
+def graphql_error(error: GatewayError) -> GraphQLError:
+    """A typed error as the GraphQL error the gateway reports outside a resolver (before or
+    around execution), where graphql-core does not wrap the exception itself."""
+    return GraphQLError(error.message, extensions=error.extensions)
 
 
 def client_error(error: GraphQLError) -> dict[str, Any]:
@@ -32,14 +37,14 @@ def client_error(error: GraphQLError) -> dict[str, Any]:
     if original is None or _is_deliberate(error):
         return error.formatted
     if _is_input_error(error):
-        return {**error.formatted, "extensions": {"code": "BAD_USER_INPUT"}}
+        return {**error.formatted, "extensions": {"code": BadUserInput.code}}
     error_id = uuid.uuid4().hex[:12]
     log.error("unexpected error %s at %s", error_id, error.path, exc_info=original)
     return {
         "message": f"Internal error (reference {error_id})",
         "locations": error.formatted.get("locations"),
         "path": error.path,
-        "extensions": {"code": "INTERNAL_ERROR", "errorId": error_id},
+        "extensions": {"code": InternalError.code, "errorId": error_id},
     }
 
 
@@ -57,9 +62,10 @@ def _is_input_error(error: GraphQLError) -> bool:
 
 def _is_deliberate(error: GraphQLError) -> bool:
     original = error.original_error
-    if isinstance(original, GraphQLError):
-        return (original.extensions or {}).get("code") in DELIBERATE_CODES
-    return (error.extensions or {}).get("code") in DELIBERATE_CODES
+    if isinstance(original, GatewayError):
+        return original.public
+    carrier = original if isinstance(original, GraphQLError) else error
+    return (carrier.extensions or {}).get("code") in _PUBLIC_CODES
 
 
 def source_errors(ctx: Context) -> list[dict[str, Any]]:

@@ -275,7 +275,7 @@ _LIMIT_RANGES = {
     "max_aliases": (0, 1000),
     "max_tokens": (50, 100_000),
     "max_root_fields": (1, 100),
-    "max_page_size": (1, 100),  # the resolvers' own ceiling (resolvers.pagination.MAX_PAGE_SIZE)
+    "max_page_size": (1, 100),  # the one page-size check (gateway.limits) holds every page to this
     "list_cost_factor": (1, 100),
     "max_cost": (10, 10_000_000),
     "max_body_bytes": (256, 16 * 1024 * 1024),

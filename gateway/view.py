@@ -13,19 +13,20 @@ import asyncio
 import dataclasses
 from typing import Any
 
-from graphql import ExecutionResult, GraphQLError
+from graphql import ExecutionResult
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 
+from domain.errors import AuditUnavailable, BadRequest, PersistedQueryError, RequestTimeout
 from gateway.admission import Rejection
 from gateway.answer_audit import record_answer
 from gateway.context import GatewayContext
-from gateway.errors import client_error, source_errors
+from gateway.errors import client_error, graphql_error, source_errors
 from gateway.ide import OfflineGraphQL
 from gateway.limits.analysis import RequestPolicy
-from gateway.limits.persisted import PersistedQueries, PersistedQueryError
+from gateway.limits.persisted import PersistedQueries
 from gateway.runtime import Runtime, runtime_of
 from gateway.schema import schema
 from gateway.settings import Settings
@@ -74,7 +75,7 @@ class GatewayGraphQL(OfflineGraphQL):
         try:
             return await super().parse_http_body(request)
         except (AttributeError, TypeError) as exc:  # strawberry assumes a JSON object: `null`, `1`…
-            raise Rejection(400, "BAD_REQUEST", "Request body must be a JSON object with a query") from exc
+            raise Rejection(BadRequest("Request body must be a JSON object with a query")) from exc
 
     async def execute_operation(self, *args: Any, **kwargs: Any) -> Any:
         """Resolve persisted queries (Apollo's ``extensions.persistedQuery``) before execution."""
@@ -84,7 +85,7 @@ class GatewayGraphQL(OfflineGraphQL):
             try:
                 query = self._persisted.resolve(data.query, data.extensions, required=required)
             except PersistedQueryError as exc:
-                return ExecutionResult(None, [GraphQLError(exc.message, extensions={"code": exc.code})])
+                return ExecutionResult(None, [graphql_error(exc)])
             kwargs["request_data"] = dataclasses.replace(data, query=query)
         return await super().execute_operation(*args, **kwargs)
 
@@ -96,7 +97,7 @@ class GatewayGraphQL(OfflineGraphQL):
                 return await super().execute_single(*args, **kwargs)
         except TimeoutError:
             message = f"Request took longer than {timeout_s:g} s and was stopped"
-            return ExecutionResult(None, [GraphQLError(message, extensions={"code": "REQUEST_TIMEOUT"})])
+            return ExecutionResult(None, [graphql_error(RequestTimeout(message))])
 
     async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:
         runtime = _running(request)
@@ -109,8 +110,8 @@ class GatewayGraphQL(OfflineGraphQL):
         response: GraphQLHTTPResponse = {"data": result.data}
         if context is not None and not await record_answer(runtime.audit, context, result):
             response = {"data": None}
-            errors = [{"message": "The audit trail cannot be written; the answer is withheld",
-                       "extensions": {"code": "AUDIT_UNAVAILABLE"}}]
+            withheld = AuditUnavailable("The audit trail cannot be written; the answer is withheld")
+            errors = [graphql_error(withheld).formatted]
         if errors:
             response["errors"] = errors
         if extensions:

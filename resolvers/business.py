@@ -16,8 +16,8 @@ from decimal import Decimal
 from typing import Annotated
 
 import strawberry
-from graphql import GraphQLError
 
+from domain.errors import BadUserInput
 from domain.identifiers import province_of_division, uscc_division
 from resolvers.context import Context, Info
 from resolvers.federation import Gathered, gather, path_of
@@ -27,6 +27,7 @@ from resolvers.types.common import Coverage, Province, coverage, province
 from sources import statistics_queries as sq
 from sources.base import Row
 
+# Stated in the schema; ``first`` is checked once, before execution, against [limits] max_page_size.
 MAX_WINNERS = 500
 _PROVINCE_CODE = re.compile(r"^\d{2}0000$")
 
@@ -109,10 +110,6 @@ class CrossProvinceWinners:
     )
 
 
-def _bad_input(message: str) -> GraphQLError:
-    return GraphQLError(message, extensions={"code": "BAD_USER_INPUT"})
-
-
 def default_period(today: date, period_from: date | None, period_to: date | None) -> tuple[date, date]:
     """The period asked for; by default the 12 months up to ``to`` (itself today by default)."""
     end = period_to or today
@@ -122,7 +119,7 @@ def default_period(today: date, period_from: date | None, period_to: date | None
         start = (end.replace(year=end.year - 1, day=min(end.day, 28)) if (end.month, end.day) == (2, 29)
                  else end.replace(year=end.year - 1)) + timedelta(days=1)
     if start > end:
-        raise _bad_input("from must not be after to")
+        raise BadUserInput("from must not be after to")
     return start, end
 
 
@@ -199,7 +196,7 @@ def _summary(winners: list[CrossProvinceWinner]) -> CrossProvinceSummary:
 
 def _checked_home(home_province: str | None) -> str | None:
     if home_province is not None and not _PROVINCE_CODE.match(home_province):
-        raise _bad_input(f"homeProvince must be a province-level division code like 320000, got {home_province!r}")
+        raise BadUserInput(f"homeProvince must be a province-level division code like 320000, got {home_province!r}")
     return home_province  # any province, configured or not: out-of-Delta winners are winners too
 
 
@@ -208,8 +205,6 @@ async def cross_province_winners(
     home_province: str | None, first: int,
 ) -> CrossProvinceWinners:
     ctx, path = info.context, path_of(info)
-    if not 1 <= first <= MAX_WINNERS:
-        raise _bad_input(f"first must be between 1 and {MAX_WINNERS}, got {first}")
     period = default_period(ctx.today, period_from, period_to)
     home = _checked_home(home_province)
     award_provinces = asked_provinces(ctx, [award_province] if award_province is not None else None, "awardProvince")

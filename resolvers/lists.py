@@ -7,6 +7,7 @@ from datetime import date
 
 import strawberry
 
+from domain.errors import BadUserInput
 from domain.identifiers import province_of_division, uscc_division
 from domain.provinces import is_province_code
 from resolvers import pagination as pg
@@ -43,7 +44,6 @@ class CreditRecordFilter:
 async def enterprises_page(
     info: Info, filter: EnterpriseFilter | None, first: int, after: str | None
 ) -> Connection[Enterprise]:
-    pg.check_page_size(first)
     f = filter or EnterpriseFilter()
     cursor = pg.decode_enterprise_cursor(after) if after else None
     ctx = info.context
@@ -73,9 +73,8 @@ def _province_prefix(code: str | None) -> str | None:
     if code is None:
         return None
     if not is_province_code(code):
-        raise pg.GraphQLError(
-            f"filter.registeredProvince must be a province-level division code like 320000, got {code!r}",
-            extensions={"code": "BAD_USER_INPUT"},
+        raise BadUserInput(
+            f"filter.registeredProvince must be a province-level division code like 320000, got {code!r}"
         )
     return code[:2]
 
@@ -90,7 +89,6 @@ def _enterprise_edge(info: Info, uscc: str, rows: dict[str, Row], failed: dict) 
 async def credit_records_page(
     info: Info, filter: CreditRecordFilter | None, first: int, after: str | None
 ) -> Connection[CreditRecord]:
-    pg.check_page_size(first)
     f = filter or CreditRecordFilter()
     cursor = pg.decode_credit_cursor(after) if after else None
     ctx = info.context
@@ -135,9 +133,7 @@ async def _credit_provinces(info: Info, f: CreditRecordFilter) -> list[str]:
     if f.provinces is not None:
         unknown = sorted(set(f.provinces) - set(provinces))
         if unknown:
-            raise pg.GraphQLError(
-                f"filter.provinces: not configured: {', '.join(unknown)}", extensions={"code": "BAD_USER_INPUT"}
-            )
+            raise BadUserInput(f"filter.provinces: not configured: {', '.join(unknown)}")
         provinces = [c for c in provinces if c in f.provinces]
     if f.uscc:
         home = province_of_division(uscc_division(f.uscc))

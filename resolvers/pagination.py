@@ -3,6 +3,8 @@
 Each province is asked for ``first + 1`` rows strictly after the cursor in the same order; the
 merged, de-duplicated prefix of length ``first`` is exactly the next page of the global order,
 and ``hasNextPage`` is true iff the merge holds more than ``first`` distinct items.  No OFFSET.
+``first`` itself is checked once, before execution, for every paged field (``PAGE_TOO_LARGE``,
+``gateway.limits``), so a page function here can trust it.
 """
 
 from __future__ import annotations
@@ -12,26 +14,14 @@ import json
 from datetime import date
 from typing import Any
 
-from graphql import GraphQLError
-
-MAX_PAGE_SIZE = 100
+from domain.errors import BadUserInput
 
 
-class CursorError(GraphQLError):
+class CursorError(BadUserInput):
     """A client sent a cursor this gateway did not make."""
 
     def __init__(self, argument: str = "after") -> None:
-        super().__init__(
-            f"{argument}: invalid cursor (use an endCursor or edge cursor returned by this API)",
-            extensions={"code": "BAD_USER_INPUT"},
-        )
-
-
-def check_page_size(first: int) -> None:
-    if not 1 <= first <= MAX_PAGE_SIZE:
-        raise GraphQLError(
-            f"first must be between 1 and {MAX_PAGE_SIZE}, got {first}", extensions={"code": "BAD_USER_INPUT"}
-        )
+        super().__init__(f"{argument}: invalid cursor (use an endCursor or edge cursor returned by this API)")
 
 
 def encode(kind: str, payload: dict[str, Any]) -> str:

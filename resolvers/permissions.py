@@ -26,6 +26,7 @@ from strawberry.permission import BasePermission, PermissionExtension
 from strawberry.schema_directive import Location
 from strawberry.types.field import StrawberryField
 
+from domain.errors import Forbidden
 from domain.identifiers import mask_id_number
 from resolvers.context import Info
 from resolvers.identity import ADMIN, REGULATOR, REVIEWER
@@ -80,7 +81,7 @@ class Published:
 class RequiresRole(BasePermission):
     """A field only some roles may read; ``FORBIDDEN`` for everyone else (the public included)."""
 
-    error_extensions = {"code": "FORBIDDEN"}  # noqa: RUF012 (strawberry reads it as a class attribute)
+    error_extensions = {"code": Forbidden.code}  # noqa: RUF012 (strawberry reads it as a class attribute)
 
     def __init__(self, *roles: Role) -> None:
         self.roles = roles

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 
 import strawberry
-from graphql import GraphQLError
 
+from domain.errors import BadUserInput
 from domain.identifiers import IdentifierError, normalise_id_number
 from domain.person_key import person_key
 from resolvers.context import Info
@@ -21,10 +21,6 @@ from resolvers.types.enterprise import Enterprise
 from resolvers.types.person import Person
 from resolvers.types.project import Project
 from sources import province_queries as q
-
-
-def _bad_input(message: str) -> GraphQLError:
-    return GraphQLError(message, extensions={"code": "BAD_USER_INPUT"})
 
 
 @strawberry.type(description="读取入口。 Read entry points of the federated read path.")
@@ -50,7 +46,7 @@ class ReadQuery:
         try:
             number = normalise_id_number(id_type, id_number)
         except IdentifierError as exc:
-            raise _bad_input(f"idNumber: {exc}") from None
+            raise BadUserInput(f"idNumber: {exc}") from None
         key = person_key(info.context.person_key_secret, id_type, number)
         return await load_person(info.context, info, key)
 
@@ -58,7 +54,7 @@ class ReadQuery:
     async def person_by_registration(self, info: Info, registration_number: str) -> Person | None:
         number = registration_number.strip()
         if not number:
-            raise _bad_input("registrationNumber must not be empty")
+            raise BadUserInput("registrationNumber must not be empty")
         ctx = info.context
         home = next((c for c, p in ctx.sources.provinces.items() if number.startswith(p.info.short_name)), None)
         candidates = [home] if home else ctx.province_codes
@@ -70,7 +66,7 @@ class ReadQuery:
     @strawberry.field(description="按全国项目编号查询项目。 A project by national project number.")
     async def project(self, info: Info, number: str) -> Project | None:
         if not number.strip():
-            raise _bad_input("number must not be empty")
+            raise BadUserInput("number must not be empty")
         return await load_project(info, number.strip())
 
     @strawberry.field(

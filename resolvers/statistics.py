@@ -15,8 +15,8 @@ from enum import Enum
 from typing import Annotated
 
 import strawberry
-from graphql import GraphQLError
 
+from domain.errors import BadUserInput
 from resolvers.context import Context, Info
 from resolvers.federation import gather, path_of
 from resolvers.types.common import Coverage, Province, coverage, province
@@ -154,16 +154,12 @@ def grouping_of(dimensions: Iterable[StatisticsDimension]) -> sq.StatisticsGroup
     )
 
 
-def _bad_input(message: str) -> GraphQLError:
-    return GraphQLError(message, extensions={"code": "BAD_USER_INPUT"})
-
-
 def _pushed_filter(f: CreditStatisticsFilter) -> sq.StatisticsFilter:
     if f.decided_from and f.decided_to and f.decided_from > f.decided_to:
-        raise _bad_input("filter.decidedFrom must not be after filter.decidedTo")
+        raise BadUserInput("filter.decidedFrom must not be after filter.decidedTo")
     prefix = f.behaviour_code.strip() if f.behaviour_code is not None else None
     if prefix == "":
-        raise _bad_input("filter.behaviourCode must not be empty")
+        raise BadUserInput("filter.behaviourCode must not be empty")
     return sq.StatisticsFilter(
         polarity=f.polarity.value if f.polarity else None, decided_from=f.decided_from, decided_to=f.decided_to,
         code_prefix=prefix,
@@ -178,7 +174,7 @@ def asked_provinces(ctx: Context, wanted: list[str] | None, argument: str) -> li
         return configured
     unknown = sorted(set(wanted) - set(configured))
     if unknown:
-        raise _bad_input(f"{argument}: not configured: {', '.join(unknown)}")
+        raise BadUserInput(f"{argument}: not configured: {', '.join(unknown)}")
     return [code for code in configured if code in wanted]
 
 

@@ -1,4 +1,4 @@
-"""The error tree of the source layer.
+"""The error tree of the source layer, a branch of the gateway's one tree (``domain.errors``).
 
 ::
 
@@ -7,35 +7,13 @@
      └── SourceTimeout          (code SOURCE_TIMEOUT: no answer within the source's timeout)
 
 Each carries the source name and a client-safe message.  The underlying driver exception is kept
-as ``__cause__`` for the server log only: it may contain SQL, host names or DSNs.
+as ``__cause__`` for the server log only: it may contain SQL, host names or DSNs.  The classes are
+defined in ``domain.errors`` (so the table of codes sees them) and re-exported here, where the
+source layer and its callers have always imported them from.
 """
 
 from __future__ import annotations
 
+from domain.errors import SourceError, SourceTimeout, SourceUnavailable
 
-class SourceError(Exception):
-    """A source failed; ``message`` is safe to show to clients."""
-
-    code = "SOURCE_ERROR"
-    status = "error"
-
-    def __init__(self, source: str, message: str, *, sent: bool = True) -> None:
-        super().__init__(f"{source}: {message}")
-        self.source = source
-        self.message = message
-        # False when the statement never left the gateway (circuit open): not counted as sent.
-        self.sent = sent
-
-
-class SourceUnavailable(SourceError):
-    """The source cannot be reached (down, refusing connections, or its circuit is open)."""
-
-    code = "SOURCE_UNAVAILABLE"
-    status = "unavailable"
-
-
-class SourceTimeout(SourceError):
-    """The source did not answer within its configured timeout."""
-
-    code = "SOURCE_TIMEOUT"
-    status = "timeout"
+__all__ = ["SourceError", "SourceTimeout", "SourceUnavailable"]

@@ -14,7 +14,7 @@ The numbers come from ``[limits]`` (``gateway.settings.LimitSettings``).
 ``QUERY_TOO_DEEP``          a selection nests deeper than ``max_depth`` (fragments expanded)
 ``TOO_MANY_ALIASES``        more aliased fields than ``max_aliases`` (fragments expanded, each use)
 ``TOO_MANY_ROOT_FIELDS``    more root fields than ``max_root_fields``
-``PAGE_TOO_LARGE``          a ``first`` argument above ``max_page_size``
+``PAGE_TOO_LARGE``          a ``first`` argument outside 1..``max_page_size`` (the one page-size check)
 ``QUERY_TOO_COSTLY``        the estimated cost is above ``max_cost`` (below)
 ``INTROSPECTION_DISABLED``  ``__schema``/``__type`` asked by the public while configured off
 ``BODY_TOO_LARGE``          the HTTP body is above ``max_body_bytes`` (HTTP 413, see ``gateway.admission``)

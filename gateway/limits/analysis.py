@@ -35,13 +35,18 @@ from graphql import (
 )
 from graphql.type.introspection import SchemaMetaFieldDef, TypeMetaFieldDef
 
+from domain.errors import (
+    IntrospectionDisabled,
+    PageTooLarge,
+    QueryTooCostly,
+    QueryTooDeep,
+    TooManyAliases,
+    TooManyRootFields,
+)
+from gateway.errors import graphql_error
 from gateway.settings import LimitSettings
 
 INTROSPECTION_FIELDS = frozenset({"__schema", "__type"})
-
-
-def limit_error(code: str, message: str) -> GraphQLError:
-    return GraphQLError(message, extensions={"code": code})
 
 
 @dataclass(frozen=True)
@@ -133,9 +138,9 @@ class Analyser:
         value = self._argument(node, "first", definition)
         if not isinstance(value, int) or isinstance(value, bool):
             return self.limits.max_page_size  # invalid or unknown: validation reports it; assume the worst
-        if value > self.limits.max_page_size:
-            self.page_errors.append(limit_error(
-                "PAGE_TOO_LARGE", f"first must be between 1 and {self.limits.max_page_size}, got {value}"
+        if not 1 <= value <= self.limits.max_page_size:
+            self.page_errors.append(graphql_error(
+                PageTooLarge(f"first must be between 1 and {self.limits.max_page_size}, got {value}")
             ))
         return value
 
@@ -211,21 +216,21 @@ def check_document(
 def _first_breach(measure: Measure, roots: int, analyser: Analyser, policy: RequestPolicy) -> GraphQLError | None:
     limits = policy.limits
     if measure.introspection and not policy.introspection:
-        return limit_error("INTROSPECTION_DISABLED", "Introspection is disabled for unauthenticated callers")
+        return graphql_error(IntrospectionDisabled("Introspection is disabled for unauthenticated callers"))
     if measure.depth > limits.max_depth:
-        return limit_error("QUERY_TOO_DEEP", f"Query depth {measure.depth} exceeds the limit of {limits.max_depth}")
+        return graphql_error(QueryTooDeep(f"Query depth {measure.depth} exceeds the limit of {limits.max_depth}"))
     if measure.aliases > limits.max_aliases:
-        return limit_error(
-            "TOO_MANY_ALIASES", f"Query uses {measure.aliases} aliases; the limit is {limits.max_aliases}"
+        return graphql_error(
+            TooManyAliases(f"Query uses {measure.aliases} aliases; the limit is {limits.max_aliases}")
         )
     if roots > limits.max_root_fields:
-        return limit_error(
-            "TOO_MANY_ROOT_FIELDS", f"Query asks {roots} root fields; the limit is {limits.max_root_fields}"
+        return graphql_error(
+            TooManyRootFields(f"Query asks {roots} root fields; the limit is {limits.max_root_fields}")
         )
     if analyser.page_errors:
         return analyser.page_errors[0]
     if measure.cost > limits.max_cost:
-        return limit_error(
-            "QUERY_TOO_COSTLY", f"Query cost {measure.cost} exceeds the budget of {limits.max_cost}"
+        return graphql_error(
+            QueryTooCostly(f"Query cost {measure.cost} exceeds the budget of {limits.max_cost}")
         )
     return None

@@ -10,7 +10,9 @@ from collections.abc import Iterator
 
 from strawberry.extensions import SchemaExtension
 
-from gateway.limits.analysis import RequestPolicy, check_document, limit_error
+from domain.errors import TooManyTokens
+from gateway.errors import graphql_error
+from gateway.limits.analysis import RequestPolicy, check_document
 from gateway.limits.tokens import count_tokens
 
 
@@ -22,8 +24,8 @@ class QueryLimits(SchemaExtension):
         policy = self._policy()
         query = self.execution_context.query
         if policy is not None and query and count_tokens(query, policy.limits.max_tokens) > policy.limits.max_tokens:
-            raise limit_error(
-                "TOO_MANY_TOKENS", f"Query has more than {policy.limits.max_tokens} tokens"
+            raise graphql_error(
+                TooManyTokens(f"Query has more than {policy.limits.max_tokens} tokens")
             )
         yield
 

@@ -12,14 +12,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-
-class PersistedQueryError(Exception):
-    """A persisted-query rule refused the request; ``code`` and message go to the client."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+from domain.errors import (
+    PersistedQueryHashMismatch,
+    PersistedQueryInvalid,
+    PersistedQueryNotFound,
+    PersistedQueryRequired,
+)
 
 
 def query_hash(query: str) -> str:
@@ -59,14 +57,14 @@ class PersistedQueries:
         if digest is None:
             if required:
                 message = "Only registered operations may run here: send extensions.persistedQuery"
-                raise PersistedQueryError("PERSISTED_QUERY_REQUIRED", message)
+                raise PersistedQueryRequired(message)
             return query
         if query is not None and query_hash(query) != digest:
             message = "persistedQuery.sha256Hash does not match the query"
-            raise PersistedQueryError("PERSISTED_QUERY_HASH_MISMATCH", message)
+            raise PersistedQueryHashMismatch(message)
         registered = self._queries.get(digest)
         if registered is None and (required or query is None):
-            raise PersistedQueryError("PERSISTED_QUERY_NOT_FOUND", "PersistedQueryNotFound")
+            raise PersistedQueryNotFound("PersistedQueryNotFound")
         return registered or query
 
 
@@ -76,5 +74,5 @@ def _requested_hash(extensions: Mapping[str, Any] | None) -> str | None:
         return None
     digest = persisted.get("sha256Hash") if isinstance(persisted, Mapping) else None
     if not isinstance(digest, str) or len(digest) != 64:
-        raise PersistedQueryError("PERSISTED_QUERY_INVALID", "persistedQuery.sha256Hash must be a sha256 hex digest")
+        raise PersistedQueryInvalid("persistedQuery.sha256Hash must be a sha256 hex digest")
     return digest.lower()

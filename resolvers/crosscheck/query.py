@@ -7,8 +7,8 @@ from datetime import date
 from typing import Annotated, Any
 
 import strawberry
-from graphql import GraphQLError
 
+from domain.errors import BadUserInput
 from domain.identifiers import (
     IdentifierError,
     mask_id_number,
@@ -37,10 +37,6 @@ AsOf = Annotated[
         )
     ),
 ]
-
-
-def _bad_input(message: str) -> GraphQLError:
-    return GraphQLError(message, extensions={"code": "BAD_USER_INPUT"})
 
 
 def _verdict(got: gather.Gathering[Any], findings: list[Finding], rules_needed: bool = False) -> Verdict:
@@ -135,7 +131,7 @@ class CrossCheckQuery:
         ctx, day = info.context, as_of or info.context.today
         number = project_number.strip()
         if not number:
-            raise _bad_input("projectNumber must not be empty")
+            raise BadUserInput("projectNumber must not be empty")
         ctx.touch("crosscheck", uscc)
         got = await gather.performance(ctx, path_of(info), uscc, number)
         facts = got.facts
@@ -150,17 +146,17 @@ async def _person_subject(
     """The person key and how the subject is shown, from exactly one of ID or registration number."""
     by_id = id_type is not None or id_number is not None
     if by_id == (registration_number is not None):
-        raise _bad_input("give either idType and idNumber, or registrationNumber: exactly one of the two")
+        raise BadUserInput("give either idType and idNumber, or registrationNumber: exactly one of the two")
     ctx: Context = info.context
     if by_id:
         if id_type is None or id_number is None:
-            raise _bad_input("idType and idNumber must be given together")
+            raise BadUserInput("idType and idNumber must be given together")
         try:
             number = normalise_id_number(id_type, id_number)
         except IdentifierError as exc:
-            raise _bad_input(f"idNumber: {exc}") from None
+            raise BadUserInput(f"idNumber: {exc}") from None
         return person_key(ctx.person_key_secret, id_type, number), number
     registration = (registration_number or "").strip()
     if not registration:
-        raise _bad_input("registrationNumber must not be empty")
+        raise BadUserInput("registrationNumber must not be empty")
     return await gather.person_key_of_registration(ctx, path_of(info), registration, reach), registration

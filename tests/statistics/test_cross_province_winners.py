@@ -101,12 +101,16 @@ async def test_home_province_and_first(client: httpx.AsyncClient, stack: Stack) 
 async def test_bad_input_is_rejected(client: httpx.AsyncClient) -> None:
     for variables, text in (({"from": "2026-01-02", "to": "2026-01-01"}, "from"),
                             ({"award": "440000"}, "awardProvince: not configured"),
-                            ({"home": "32"}, "homeProvince"),
-                            ({"first": 0}, "first")):
+                            ({"home": "32"}, "homeProvince")):
         body = await gql(client, QUERY, **variables)
         assert body["data"]["crossProvinceWinners"] is None
         assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT" and text in body["errors"][0]["message"]
         assert sum(statements(body).values()) == 0
+    # ``first`` has the one page-size check of every paged field, before execution.
+    body = await gql(client, QUERY, first=0)
+    assert body["data"] is None and body["errors"][0]["extensions"]["code"] == "PAGE_TOO_LARGE"
+    assert "first must be between 1 and" in body["errors"][0]["message"]
+    assert sum(statements(body).values()) == 0
 
 
 async def test_a_missing_home_province_leaves_its_winners_unknown(stack: Stack) -> None:

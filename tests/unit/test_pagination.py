@@ -31,9 +31,3 @@ def test_credit_sort_key_orders_newest_first_then_number_desc_then_province() ->
     ordered = sorted(items, key=lambda i: pg.credit_sort_key(*i))
     expected = sorted(items, key=lambda i: (i[0], i[1].encode(), -int(i[2])), reverse=True)
     assert ordered == expected
-
-
-def test_page_size_is_bounded() -> None:
-    pg.check_page_size(pg.MAX_PAGE_SIZE)
-    with pytest.raises(pg.GraphQLError, match="between 1 and"):
-        pg.check_page_size(pg.MAX_PAGE_SIZE + 1)

@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from graphql import GraphQLError
 
+from domain.errors import BadUserInput
 from resolvers.business import default_period, group_awards, home_of, usccs_by_home
 
 JS = "91320707468935960G"
@@ -22,7 +22,7 @@ def test_default_period_is_the_twelve_months_up_to_today() -> None:
 
 
 def test_period_must_not_run_backwards() -> None:
-    with pytest.raises(GraphQLError, match="from must not be after to"):
+    with pytest.raises(BadUserInput, match="from must not be after to"):
         default_period(date(2026, 11, 21), date(2026, 1, 2), date(2026, 1, 1))
 
 
