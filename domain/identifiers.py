@@ -41,6 +41,16 @@ def org_code_check_char(body8: str) -> str:
 
 def validate_uscc(value: str) -> str:
     """Return the USCC in canonical (upper-case) form or raise with the failed check named."""
+    code = uscc_form(value)
+    failure = uscc_check_failure(code)
+    if failure is not None:
+        raise IdentifierError(failure)
+    return code
+
+
+def uscc_form(value: str) -> str:
+    """A well-formed USCC (18 characters of the GB 32100 charset, digits at 3-8) in canonical form,
+    its check characters not judged: legacy data holds such codes and they must stay findable."""
     code = value.strip().upper()
     if len(code) != 18:
         raise IdentifierError(f"USCC must have 18 characters, got {len(code)}")
@@ -51,16 +61,21 @@ def validate_uscc(value: str) -> str:
         )
     if not code[2:8].isdigit():
         raise IdentifierError("USCC positions 3-8 must be the 6-digit division code of the registering authority")
+    return code
+
+
+def uscc_check_failure(code: str) -> str | None:
+    """Which check a well-formed USCC fails (embedded organisation code, then check character), or None."""
     org_body, org_check = code[8:16], code[16]
     if _ORG_BODY.match(org_body) and org_code_check_char(org_body) != org_check:
-        raise IdentifierError(
+        return (
             f"USCC embedded organisation code check failed (position 17 should be "
             f"{org_code_check_char(org_body)}, got {org_check})"
         )
     expected = uscc_check_char(code[:17])
     if code[17] != expected:
-        raise IdentifierError(f"USCC check character failed (position 18 should be {expected}, got {code[17]})")
-    return code
+        return f"USCC check character failed (position 18 should be {expected}, got {code[17]})"
+    return None
 
 
 def uscc_division(code: str) -> str:

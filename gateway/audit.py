@@ -197,15 +197,22 @@ class AuditTrail:
                 sent += len(payloads)
 
     async def flush(self, timeout: float = 5.0) -> bool:
-        """Deliver now; true when the spool is empty afterwards."""
+        """Deliver now; true when the spool is empty afterwards.  The background delivery may hold
+        the spool at this moment (``deliver`` then sends nothing): wait for it and try again."""
         with contextlib.suppress(SourceError, TimeoutError):
-            await asyncio.wait_for(self.deliver(), timeout)
+            async with asyncio.timeout(timeout):
+                while await asyncio.to_thread(self.spool.backlog):
+                    await self.deliver()
+                    await asyncio.sleep(0.01)
         return await asyncio.to_thread(self.spool.backlog) == 0
 
     async def _run(self) -> None:
         while True:
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a cancellation that
+            # arrives as the event is set, and close() then waits for this loop forever.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self._retry_s * 5)
+                async with asyncio.timeout(self._retry_s * 5):
+                    await self._wake.wait()
             self._wake.clear()
             try:
                 await self.deliver()

@@ -1,9 +1,10 @@
-"""The ``yrd-gateway`` command line: serve, demo, migrate, seed, schema, token, audit verify."""
+"""The ``yrd-gateway`` command line: serve, demo, migrate, seed, sync, reconcile, schema, token, audit verify."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import logging
 import sys
 from collections.abc import Sequence
@@ -47,9 +48,21 @@ def _parser() -> argparse.ArgumentParser:
     seed.set_defaults(run=_seed)
     schema = commands.add_parser("schema", help="print the GraphQL schema (SDL)")
     schema.set_defaults(run=_schema)
+    _index_parsers(commands)
     _token_parser(commands)
     _audit_parser(commands)
     return parser
+
+
+def _index_parsers(commands: argparse._SubParsersAction) -> None:
+    sync = commands.add_parser("sync", help="keep the presence index in step with every province's change log")
+    _config_arg(sync)
+    sync.add_argument("--once", action="store_true", help="catch every province up once, then exit")
+    sync.set_defaults(run=_sync)
+    reconcile = commands.add_parser("reconcile", help="rebuild a province's presence-index rows from its tables")
+    _config_arg(reconcile)
+    reconcile.add_argument("--province", default=None, help="division code (default: every province)")
+    reconcile.set_defaults(run=_reconcile)
 
 
 def _token_parser(commands: argparse._SubParsersAction) -> None:
@@ -86,6 +99,46 @@ def _serve(args: argparse.Namespace) -> None:
     from gateway.serve import serve
 
     serve(load_settings(args.config), args.host, args.port)
+
+
+def _sync(args: argparse.Namespace) -> int:
+    from gateway.operations import index_sync_worker, sync_all_once
+    from sources.index_sync import IndexSyncError
+
+    settings = load_settings(args.config)
+    try:
+        if args.once:
+            for code, result in asyncio.run(sync_all_once(settings)).items():
+                state = "caught up" if result.caught_up else "behind (an older transaction is still open)"
+                print(f"{code}: {result.changes} changes in the last batch, {state}")
+            return 0
+        always = dataclasses.replace(settings, index=dataclasses.replace(settings.index, enabled=True))
+        worker = index_sync_worker(always)
+        assert worker is not None
+        asyncio.run(worker.run_forever())
+    except IndexSyncError as exc:
+        print(f"sync failed: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _reconcile(args: argparse.Namespace) -> int:
+    from gateway.operations import reconcile_all
+    from sources.index_sync import IndexSyncError
+
+    settings = load_settings(args.config)
+    if args.province is not None and settings.province(args.province) is None:
+        configured = ", ".join(settings.province_codes)
+        print(f"--province: {args.province} is not configured ({configured})", file=sys.stderr)
+        return 2
+    try:
+        reports = asyncio.run(reconcile_all(settings, args.province))
+    except IndexSyncError as exc:
+        print(f"reconcile failed: {exc}", file=sys.stderr)
+        return 1
+    for report in reports:
+        print(f"{report.province}: added {report.added}, changed {report.changed}, removed {report.removed}")
+    return 0
 
 
 def _migrate(args: argparse.Namespace) -> None:

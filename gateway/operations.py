@@ -13,6 +13,7 @@ from sources.index_sync import (
     ProvinceDatabase,
     ReconcileReport,
     StepResult,
+    SyncWorker,
     reconcile_provinces,
     sync_once,
 )
@@ -51,6 +52,13 @@ async def seed_all(settings: Settings, *, scale: float, seed: int, anchor: date,
 def province_databases(settings: Settings, only: str | None = None) -> list[ProvinceDatabase]:
     """The provinces whose index the sync keeps (all, or the one named)."""
     return [ProvinceDatabase(p.code, p.source.dsn) for p in settings.provinces if only in (None, p.code)]
+
+
+def index_sync_worker(settings: Settings) -> SyncWorker | None:
+    """The in-process index sync of ``serve`` (None when ``[index] sync = false``)."""
+    if not settings.index.enabled:
+        return None
+    return SyncWorker(province_databases(settings), settings.central.dsn, settings.index, settings.clock)
 
 
 async def reconcile_all(settings: Settings, province: str | None = None) -> list[ReconcileReport]:

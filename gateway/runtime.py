@@ -1,5 +1,5 @@
 """The runtime: what the gateway holds open while it serves (the source registry with its pools,
-and the audit trail).
+the audit trail, and the index sync worker when ``[index]`` enables it).
 
 ``create_app``'s lifespan calls :meth:`Runtime.start` before the first request and
 :meth:`Runtime.close` after the last; nothing is opened at import time.  Anything else that lives as
@@ -14,29 +14,38 @@ from dataclasses import dataclass
 from starlette.types import Scope
 
 from gateway.audit import AuditTrail
+from gateway.operations import index_sync_worker
 from gateway.settings import Settings
+from sources.index_sync import SyncWorker
 from sources.registry import SourceRegistry
 
 
 @dataclass
 class Runtime:
-    """What the lifespan opens: the sources and the audit trail."""
+    """What the lifespan opens: the sources, the audit trail and the index sync worker."""
 
     registry: SourceRegistry
     audit: AuditTrail
+    index_sync: SyncWorker | None = None
 
     @classmethod
     async def start(cls, settings: Settings) -> Runtime:
-        """Open the sources, then the audit trail (which writes to the central store)."""
+        """Open the sources, then the audit trail (which writes to the central store), then start
+        the index sync worker."""
         registry = SourceRegistry.from_config(
             settings.central, [(p.info, p.source) for p in settings.provinces], settings.breaker
         )
         audit = AuditTrail(settings.audit_spool, registry.central)
         await audit.start()
-        return cls(registry, audit)
+        index_sync = index_sync_worker(settings)
+        if index_sync is not None:
+            index_sync.start()
+        return cls(registry, audit, index_sync)
 
     async def close(self) -> None:
         """Close in the reverse order of :meth:`start`."""
+        if self.index_sync is not None:
+            await self.index_sync.stop()
         await self.audit.close()
         await self.registry.close()
 

@@ -57,6 +57,7 @@ class GatewayGraphQL(OfflineGraphQL):
             loaders=Loaders(traced, identity.record_visibility(today)),
             lookup=LOOKUP,
             today=today,
+            max_index_lag_ms=self._settings.index.max_lag_s * 1000,
             person_key_secret=self._settings.person_key_secret,
             policy=RequestPolicy(
                 self._settings.limits, introspection=not identity.is_public or self._settings.auth.public_introspection
@@ -107,6 +108,8 @@ class GatewayGraphQL(OfflineGraphQL):
         if context is not None:
             errors += source_errors(context)
             extensions["sources"] = context.trace.as_extension(runtime.registry.source_names)
+            if context.warnings:
+                extensions["warnings"] = list(context.warnings)
         response: GraphQLHTTPResponse = {"data": result.data}
         if context is not None and not await record_answer(runtime.audit, context, result):
             response = {"data": None}

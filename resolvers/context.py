@@ -19,11 +19,9 @@ from sources.registry import SourceRegistry
 from sources.trace import RequestTrace
 
 if TYPE_CHECKING:  # annotations only: these modules import this one
+    from resolvers.crosscheck.loading import RequestScope
     from resolvers.types.enterprise import Enterprise
     from resolvers.types.project import Project
-
-if TYPE_CHECKING:  # annotations only: these modules import this one
-    from resolvers.crosscheck.loading import RequestScope
 
 
 @dataclass(frozen=True)
@@ -57,7 +55,11 @@ class Context:
     lookup: Lookup
     person_key_secret: bytes = field(repr=False)
     today: date = field(default_factory=china_today)
+    # Routing trusts the presence index for a province only while its lag is within this bound.
+    max_index_lag_ms: float = 5000.0
     failures: list[SourceFailure] = field(default_factory=list)
+    # Non-fatal notes for the caller (``extensions.warnings``), e.g. a legacy USCC that fails its check.
+    warnings: list[str] = field(default_factory=list)
     # Subjects this request looked at, as (kind, key): what the audit log records.
     subjects: list[tuple[str, str]] = field(default_factory=list)
     # The cross-checks' loaders and rules snapshot, made on first use by
@@ -83,6 +85,11 @@ class Context:
         """Note that the request looked at a subject (kind 'person', 'enterprise', 'crosscheck', ...)."""
         if (kind, key) not in self.subjects:
             self.subjects.append((kind, key))
+
+    def warn(self, message: str | None) -> None:
+        """Add a warning for the response (ignores None; each message once)."""
+        if message is not None and message not in self.warnings:
+            self.warnings.append(message)
 
     def failed_sources(self) -> set[str]:
         return {f.error.source for f in self.failures}

@@ -8,12 +8,14 @@ while the other provinces' data is still returned.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from datetime import datetime
+from typing import Generic, TypeGuard, TypeVar
 
 from resolvers.context import Context, Info
 from sources.base import Row
+from sources.central_queries import IndexFreshness
 from sources.errors import SourceError
 from sources.province_queries import BatchQuery
 
@@ -58,26 +60,52 @@ async def rows_across(
     return await gather(ctx, path, provinces, lambda code: ctx.loaders.rows(code, query).load(key))
 
 
-async def route(ctx: Context, kind: str, key: str, home: str | None) -> list[str]:
-    """Which provinces to ask about a subject: the presence index plus the province encoded in the
-    key; every province when the index cannot answer (the central store is never required)."""
+@dataclass(frozen=True)
+class Route:
+    """Which provinces to ask about a subject, and which were left out because an index no older
+    than the bound says they hold nothing (with the instant that judgement is as of)."""
+
+    asked: list[str]
+    left_out: dict[str, datetime] = field(default_factory=dict)
+    indexed: list[str] = field(default_factory=list)  # what the index named (empty when it could not answer)
+
+
+async def route(ctx: Context, kind: str, key: str, home: str | None) -> Route:
+    """The presence index plus the province encoded in the key.  A province whose index rows lag
+    beyond the bound (or whose lag is unknown) is asked directly; when the central store cannot
+    answer, every province is asked: the index only ever saves work, it never drops a province."""
     configured = ctx.province_codes
     try:
-        indexed = await ctx.loaders.presence(kind).load(key)
+        answer = await ctx.loaders.presence(kind).load(key)
     except SourceError as exc:
         ctx.report(exc, ())
-        return configured
-    wanted = set(indexed) | ({home} if home else set())
-    return [code for code in configured if code in wanted]
+        return Route(asked=configured)
+    named = set(answer.holders) | ({home} if home else set())
+    asked, left_out = [], {}
+    for code in configured:
+        freshness = answer.freshness.get(code)
+        if code in named or not _fresh(freshness, ctx.max_index_lag_ms):
+            asked.append(code)
+        else:
+            left_out[code] = freshness.as_of
+    return Route(asked, left_out, [c for c in configured if c in answer.holders])
+
+
+def _fresh(freshness: IndexFreshness | None, bound_ms: float) -> TypeGuard[IndexFreshness]:
+    return freshness is not None and freshness.lag_ms is not None and freshness.lag_ms <= bound_ms
 
 
 class FederatedNode:
     """An object assembled from several provinces; tracks its lookups so that its coverage is
     computed only after every sibling field of this object has finished asking."""
 
-    def __init__(self, consulted: Iterable[str], failed: Iterable[str] = ()) -> None:
+    def __init__(
+        self, consulted: Iterable[str], failed: Iterable[str] = (), left_out: Mapping[str, datetime] | None = None
+    ) -> None:
         self.consulted = list(dict.fromkeys(consulted))
         self.failed: set[str] = set(failed)
+        # Provinces not asked because a fresh index says they hold nothing, with its as-of instant.
+        self.left_out: dict[str, datetime] = dict(left_out or {})
         self._pending = 0
         self._idle: asyncio.Event | None = None
 
@@ -121,3 +149,7 @@ class FederatedNode:
 
     def missing(self) -> list[str]:
         return [code for code in self.consulted if code in self.failed]
+
+    @classmethod
+    def routed(cls, route: Route, failed: Iterable[str] = ()) -> FederatedNode:
+        return cls(route.asked, failed, route.left_out)

@@ -3,7 +3,7 @@ per-province keyset pages (see ``resolvers.pagination``)."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import strawberry
 
@@ -13,8 +13,8 @@ from domain.provinces import is_province_code
 from resolvers import pagination as pg
 from resolvers.context import Info
 from resolvers.federation import FederatedNode, gather, path_of, route
-from resolvers.scalars import USCC
-from resolvers.types.common import Connection, Edge, PageInfo, coverage
+from resolvers.scalars import USCC, legacy_warning
+from resolvers.types.common import Connection, Edge, PageInfo, node_coverage
 from resolvers.types.credit import CreditRecord, Polarity
 from resolvers.types.enterprise import Enterprise
 from sources import central_queries
@@ -48,13 +48,21 @@ async def enterprises_page(
     cursor = pg.decode_enterprise_cursor(after) if after else None
     ctx = info.context
     prefix = _province_prefix(f.registered_province)
+    for uscc in f.uscc_in or ():
+        ctx.warn(legacy_warning("filter.usccIn", uscc))
 
     async def page(code: str) -> list[Row]:
         source = ctx.sources.provinces[code].source
-        return list(await q.enterprise_page(
-            source, after=cursor, limit=first + 1, name_contains=f.name_contains,
-            registered_prefix=prefix, usccs=f.uscc_in,
-        ))
+        return list(
+            await q.enterprise_page(
+                source,
+                after=cursor,
+                limit=first + 1,
+                name_contains=f.name_contains,
+                registered_prefix=prefix,
+                usccs=f.uscc_in,
+            )
+        )
 
     gathered = await gather(ctx, path_of(info), ctx.province_codes, page)
     by_uscc: dict[str, dict[str, Row]] = {}
@@ -92,19 +100,28 @@ async def credit_records_page(
     f = filter or CreditRecordFilter()
     cursor = pg.decode_credit_cursor(after) if after else None
     ctx = info.context
-    provinces = await _credit_provinces(info, f)
+    provinces, left_out = await _credit_provinces(info, f)
     visibility = ctx.identity.record_visibility(ctx.today)
     pushed = q.CreditFilter(
-        subject_uscc=f.uscc, polarity=f.polarity.value if f.polarity else None, behaviour_code=f.behaviour_code,
-        decided_from=f.decided_from, decided_to=f.decided_to,
+        subject_uscc=f.uscc,
+        polarity=f.polarity.value if f.polarity else None,
+        behaviour_code=f.behaviour_code,
+        decided_from=f.decided_from,
+        decided_to=f.decided_to,
     )
 
     async def page(code: str) -> list[Row]:
         inclusive = cursor is not None and code > cursor[2]
-        return list(await q.credit_record_page(
-            ctx.sources.provinces[code].source, after=cursor[:2] if cursor else None, inclusive=inclusive,
-            limit=first + 1, filter=pushed, visibility=visibility,
-        ))
+        return list(
+            await q.credit_record_page(
+                ctx.sources.provinces[code].source,
+                after=cursor[:2] if cursor else None,
+                inclusive=inclusive,
+                limit=first + 1,
+                filter=pushed,
+                visibility=visibility,
+            )
+        )
 
     gathered = await gather(ctx, path_of(info), provinces, page)
     merged = sorted(
@@ -114,7 +131,7 @@ async def credit_records_page(
     if cursor is not None:  # inclusive provinces may repeat the cursor's own position
         merged = [m for m in merged if _after_cursor(m, cursor)]
     edges = [_credit_edge(info, code, row) for code, row in merged[:first]]
-    return _connection(info, edges, len(merged) > first, FederatedNode(provinces, gathered.failed))
+    return _connection(info, edges, len(merged) > first, FederatedNode(provinces, gathered.failed, left_out))
 
 
 def _after_cursor(item: tuple[str, Row], cursor: tuple[date, str, str]) -> bool:
@@ -127,7 +144,8 @@ def _credit_edge(info: Info, code: str, row: Row) -> Edge[CreditRecord]:
     return Edge(cursor=cursor, node=CreditRecord.from_row(info, code, row))
 
 
-async def _credit_provinces(info: Info, f: CreditRecordFilter) -> list[str]:
+async def _credit_provinces(info: Info, f: CreditRecordFilter) -> tuple[list[str], dict[str, datetime]]:
+    """The provinces to ask (and those a fresh index leaves out when the filter names an enterprise)."""
     ctx = info.context
     provinces = ctx.province_codes
     if f.provinces is not None:
@@ -136,10 +154,12 @@ async def _credit_provinces(info: Info, f: CreditRecordFilter) -> list[str]:
             raise BadUserInput(f"filter.provinces: not configured: {', '.join(unknown)}")
         provinces = [c for c in provinces if c in f.provinces]
     if f.uscc:
+        ctx.warn(legacy_warning("filter.uscc", f.uscc))
         home = province_of_division(uscc_division(f.uscc))
         routed = await route(ctx, central_queries.ENTERPRISE, f.uscc, home if home in ctx.sources.provinces else None)
-        provinces = [c for c in provinces if c in routed]
-    return provinces
+        left_out = {c: at for c, at in routed.left_out.items() if c in provinces}
+        return [c for c in provinces if c in routed.asked], left_out
+    return provinces, {}
 
 
 def _connection(info: Info, edges: list, has_next: bool, node: FederatedNode) -> Connection:
@@ -147,5 +167,5 @@ def _connection(info: Info, edges: list, has_next: bool, node: FederatedNode) ->
     return Connection(
         edges=edges,
         page_info=PageInfo(has_next_page=has_next, end_cursor=end),
-        coverage=coverage(info, node.answered(), node.missing()),
+        coverage=node_coverage(info, node),
     )

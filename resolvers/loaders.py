@@ -3,6 +3,7 @@ goes to each province in one statement."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Sequence
 from typing import TypeVar
 
@@ -10,6 +11,7 @@ from aiodataloader import DataLoader
 
 from sources import central_queries
 from sources.base import Row, Source
+from sources.central_queries import IndexFreshness
 from sources.errors import SourceError
 from sources.province_queries import BatchQuery, Visibility, fetch_grouped
 from sources.registry import SourceRegistry
@@ -38,6 +40,7 @@ class Loaders:
         self._visibility = visibility
         self._batch: dict[tuple[str, str], DataLoader] = {}
         self._presence: dict[str, DataLoader] = {}
+        self._freshness: asyncio.Task[dict[str, IndexFreshness]] | None = None
 
     def rows(self, province: str, query: BatchQuery) -> DataLoader:
         """Loader of ``query`` against one province: key → list of rows."""
@@ -57,6 +60,12 @@ class Loaders:
 
             self._presence[kind] = DataLoader(load)
         return self._presence[kind]
+
+    async def index_freshness(self) -> dict[str, IndexFreshness]:
+        """The index's lag per province, read once per request (raises ``SourceError``)."""
+        if self._freshness is None:
+            self._freshness = asyncio.ensure_future(central_queries.index_freshness(self._registry.central))
+        return await asyncio.shield(self._freshness)
 
     def prime(self, province: str, query: BatchQuery, key: str, rows: list[Row]) -> None:
         """Seed a loader with rows already fetched (e.g. by a page query) to skip a statement."""

@@ -13,7 +13,7 @@ from resolvers.context import Info
 from resolvers.federation import path_of, rows_across
 from resolvers.lists import CreditRecordFilter, EnterpriseFilter, credit_records_page, enterprises_page
 from resolvers.permissions import PublishedOnly
-from resolvers.scalars import USCC, IdType
+from resolvers.scalars import USCC, IdType, legacy_warning
 from resolvers.subjects import load_enterprise, load_person, load_project
 from resolvers.types.common import Connection, Province
 from resolvers.types.credit import CreditRecord
@@ -33,7 +33,8 @@ class ReadQuery:
 
     @strawberry.field(description="按信用代码查询企业（所有省份）。 One enterprise by USCC, from every province.")
     async def enterprise(self, info: Info, uscc: USCC) -> Enterprise | None:
-        return await load_enterprise(info.context, path_of(info), uscc)
+        info.context.warn(legacy_warning("uscc", uscc))
+        return await load_enterprise(info.context, path_of(info), str(uscc))
 
     @strawberry.field(description="企业列表（按信用代码排序，跨省分页）。 Enterprises across provinces in USCC order.")
     async def enterprises(

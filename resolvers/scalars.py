@@ -3,19 +3,40 @@ that failed (the message comes from ``domain.identifiers``)."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import NewType
 
 import strawberry
 
-from domain.identifiers import ID_TYPES, IdentifierError, validate_uscc
+from domain.identifiers import ID_TYPES, IdentifierError, uscc_check_failure, uscc_form
+
+
+class LegacyUscc(str):
+    """A well-formed USCC that fails a check: accepted for lookups and reads (legacy data holds
+    such codes), with the failed check kept so the answer can name it; writes refuse it."""
+
+    failed_check: str
+
+    def __new__(cls, code: str, failed_check: str) -> LegacyUscc:
+        value = super().__new__(cls, code)
+        value.failed_check = failed_check
+        return value
 
 
 def _parse_uscc(value: object) -> str:
     if not isinstance(value, str):
         raise IdentifierError("USCC must be a string")
-    return validate_uscc(value)
+    code = uscc_form(value)
+    failure = uscc_check_failure(code)
+    return code if failure is None else LegacyUscc(code, failure)
+
+
+def legacy_warning(argument: str, value: object) -> str | None:
+    """The warning to give when a looked-up USCC fails its checks (None when it passes)."""
+    if isinstance(value, LegacyUscc):
+        return f"{argument}: {value} is accepted for lookup but fails its checks: {value.failed_check}"
+    return None
 
 
 def _parse_id_type(value: object) -> str:
@@ -31,8 +52,8 @@ _USCC_SCALAR = strawberry.scalar(
     name="USCC",
     description=(
         "统一社会信用代码（GB 32100-2015，18位，含校验位）。"
-        " Unified social credit code (GB 32100-2015): 18 characters; input is checked (charset,"
-        " embedded organisation-code check, check character)."
+        " Unified social credit code (GB 32100-2015): 18 characters of its charset. A code that fails its"
+        " check characters (legacy data) is accepted for lookups and named in `extensions.warnings`."
     ),
     serialize=str,
     parse_value=_parse_uscc,
@@ -73,6 +94,21 @@ SCALAR_MAP[date] = strawberry.scalar(
     description="日期，ISO 8601 格式 YYYY-MM-DD。 A calendar date, ISO 8601 (YYYY-MM-DD).",
     serialize=date.isoformat,
     parse_value=_parse_date,
+)
+def _parse_datetime(value: object) -> datetime:
+    if not isinstance(value, str):
+        raise ValueError("DateTime must be a string in ISO 8601 format")
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"DateTime must be in ISO 8601 format, got {value!r}") from None
+
+
+SCALAR_MAP[datetime] = strawberry.scalar(
+    name="DateTime",
+    description="时间点，ISO 8601 格式，带时区。 An instant, ISO 8601 with its UTC offset.",
+    serialize=datetime.isoformat,
+    parse_value=_parse_datetime,
 )
 SCALAR_MAP[Decimal] = strawberry.scalar(
     name="Decimal",

@@ -13,6 +13,8 @@ graph is cyclic (enterprise → project → enterprise) while the imports must n
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from domain.identifiers import province_of_division, uscc_division
 from resolvers.context import Context, Info, Lookup
 from resolvers.federation import FederatedNode, path_of, route, rows_across
@@ -26,19 +28,19 @@ from sources import province_queries as q
 async def load_enterprise(ctx: Context, path: tuple[str | int, ...], uscc: str) -> Enterprise | None:
     """Route by presence index and the USCC's division code, fetch the rows, merge them."""
     home = province_of_division(uscc_division(uscc))
-    provinces = await route(ctx, central_queries.ENTERPRISE, uscc, home if home in ctx.sources.provinces else None)
-    gathered = await rows_across(ctx, path, provinces, q.ENTERPRISES_BY_USCC, uscc)
+    routed = await route(ctx, central_queries.ENTERPRISE, uscc, home if home in ctx.sources.provinces else None)
+    gathered = await rows_across(ctx, path, routed.asked, q.ENTERPRISES_BY_USCC, uscc)
     rows = {code: found[0] for code, found in gathered.answers.items() if found}
     if not rows:
         return None
-    return Enterprise.merge(uscc, rows, FederatedNode(provinces, gathered.failed))
+    return Enterprise.merge(uscc, rows, FederatedNode.routed(routed, gathered.failed), routed.indexed)
 
 
 async def load_person(ctx: Context, info: Info, key: str, home: str | None = None) -> Person | None:
     """Route by the presence index (and a home province if the key names one), then merge."""
     ctx.touch("person", key)
-    provinces = await route(ctx, central_queries.PERSON, key, home)
-    gathered = await rows_across(ctx, path_of(info), provinces, q.PERSONS_BY_KEY, key)
+    routed = await route(ctx, central_queries.PERSON, key, home)
+    gathered = await rows_across(ctx, path_of(info), routed.asked, q.PERSONS_BY_KEY, key)
     holders = {code: rows[0] for code, rows in gathered.answers.items() if rows}
     if not holders:
         return None
@@ -49,7 +51,7 @@ async def load_person(ctx: Context, info: Info, key: str, home: str | None = Non
         id_number=row["id_number"],
         gender=row["gender"],
         person_key=key,
-        node=FederatedNode(provinces, gathered.failed),
+        node=FederatedNode.routed(routed, gathered.failed),
         holders=list(holders),
     )
 
@@ -65,8 +67,8 @@ def home_of_project(ctx: Context, number: str) -> str | None:
 async def load_project(info: Info, number: str) -> Project | None:
     """Route by the number's county code and the presence index; the first holder wins."""
     ctx = info.context
-    provinces = await route(ctx, central_queries.PROJECT, number, home_of_project(ctx, number))
-    return await _first_holder(info, number, provinces)
+    routed = await route(ctx, central_queries.PROJECT, number, home_of_project(ctx, number))
+    return await _first_holder(info, number, routed.asked, routed.left_out)
 
 
 async def load_project_in(info: Info, number: str, code: str) -> Project | None:
@@ -74,9 +76,11 @@ async def load_project_in(info: Info, number: str, code: str) -> Project | None:
     return await _first_holder(info, number, [code])
 
 
-async def _first_holder(info: Info, number: str, provinces: list[str]) -> Project | None:
+async def _first_holder(
+    info: Info, number: str, provinces: list[str], left_out: dict[str, datetime] | None = None
+) -> Project | None:
     gathered = await rows_across(info.context, path_of(info), provinces, q.PROJECTS_BY_NUMBER, number)
-    node = FederatedNode(provinces, gathered.failed)
+    node = FederatedNode(provinces, gathered.failed, left_out)
     for code, rows in gathered.answers.items():
         if rows:
             return Project.from_row(info, code, rows[0], node)

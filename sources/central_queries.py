@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 
 from sources.base import Row, Source
 
@@ -12,18 +14,55 @@ PERSON = "person"
 PROJECT = "project"
 
 
-async def presence(source: Source, kind: str, keys: Sequence[str]) -> list[list[str]]:
-    """For each key (in order), the province codes the index says know it."""
-    rows = await source.fetch(
-        """SELECT subject_key, province_code FROM central.presence
-            WHERE subject_kind = $1 AND subject_key = ANY($2::text[])
-            ORDER BY province_code""",
-        kind, list(keys),
-    )
+@dataclass(frozen=True)
+class IndexFreshness:
+    """How far the index lags one province: ``as_of`` is the instant before which every change
+    committed in the province is in the index (None: never caught up, the lag is unknown)."""
+
+    as_of: datetime | None
+    lag_ms: float | None
+
+
+@dataclass(frozen=True)
+class PresenceAnswer:
+    """What the index says of one subject: the provinces holding it, and how fresh each province's rows are."""
+
+    holders: list[str]
+    freshness: dict[str, IndexFreshness]
+
+
+_PRESENCE = """
+SELECT subject_key, province_code, NULL::timestamptz AS as_of, NULL::float8 AS lag_ms
+  FROM central.presence
+ WHERE subject_kind = $1 AND subject_key = ANY($2::text[])
+UNION ALL
+SELECT NULL, province_code, caught_up_at, extract(epoch FROM clock_timestamp() - caught_up_at) * 1000
+  FROM central.sync_watermark
+"""
+
+
+async def presence(source: Source, kind: str, keys: Sequence[str]) -> list[PresenceAnswer]:
+    """For each key (in order), the provinces the index says know it, with the index's freshness
+    per province, both read in one statement (one snapshot, the central store's own clock)."""
+    rows = await source.fetch(_PRESENCE, kind, list(keys))
     found: dict[str, list[str]] = defaultdict(list)
+    freshness: dict[str, IndexFreshness] = {}
     for row in rows:
-        found[row["subject_key"]].append(row["province_code"].strip())
-    return [found.get(key, []) for key in keys]
+        code = row["province_code"].strip()
+        if row["subject_key"] is None:
+            freshness[code] = IndexFreshness(row["as_of"], row["lag_ms"])
+        else:
+            found[row["subject_key"]].append(code)
+    return [PresenceAnswer(sorted(found.get(key, [])), freshness) for key in keys]
+
+
+async def index_freshness(source: Source) -> dict[str, IndexFreshness]:
+    """The index's freshness for every province the sync has seen."""
+    rows = await source.fetch(
+        "SELECT province_code, caught_up_at,"
+        " (extract(epoch FROM clock_timestamp() - caught_up_at) * 1000)::float8 AS lag_ms FROM central.sync_watermark"
+    )
+    return {r["province_code"].strip(): IndexFreshness(r["caught_up_at"], r["lag_ms"]) for r in rows}
 
 
 async def crosswalk(source: Source) -> Sequence[Row]:
@@ -31,4 +70,3 @@ async def crosswalk(source: Source) -> Sequence[Row]:
     return await source.fetch(
         "SELECT province_code, local_code, national_code FROM central.code_crosswalk ORDER BY province_code, local_code"
     )
-

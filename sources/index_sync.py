@@ -408,8 +408,10 @@ async def reconcile_provinces(
 
 
 async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
+    # asyncio.timeout rather than wait_for, which on 3.11 may swallow a cancellation (stop() cancels).
     with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(stop.wait(), seconds)
+        async with asyncio.timeout(seconds):
+            await stop.wait()
 
 
 def _safe(exc: BaseException) -> str:

@@ -7,13 +7,12 @@ production province gets (``sources.index_sync``), so the demo's index is built 
 from __future__ import annotations
 
 from demo_data.behaviour import crosswalk_rows, dictionary_rows
-from demo_data.world import World, stamp
+from demo_data.world import World
 from sources.tables import Row
 
 
 def central_rows(world: World, provinces: dict[str, dict[str, list[Row]]]) -> dict[str, list[Row]]:
     codes = [spec.code for spec in world.specs]
-    updated = stamp(world.anchor, 0)
     return {
         "division": [row for store in world.stores.values() for row in store.geo.division_rows()],
         "behaviour_code": dictionary_rows(codes),

@@ -25,7 +25,7 @@ from resolvers.crosscheck.types import CrossCheckReport, CrossCheckSubject, repo
 from resolvers.crosscheck.verdict import Verdict, judge_enterprise, judge_performance, judge_person, needs_rules
 from resolvers.crosscheck.visibility import for_caller
 from resolvers.federation import path_of
-from resolvers.scalars import USCC, IdType
+from resolvers.scalars import USCC, IdType, legacy_warning
 from resolvers.types.person import shown_id_number
 
 AsOf = Annotated[
@@ -68,6 +68,8 @@ class CrossCheckQuery:
         as_of: AsOf = None,
     ) -> CrossCheckReport:
         ctx, day = info.context, as_of or info.context.today
+        ctx.warn(legacy_warning("uscc", uscc))
+        uscc = USCC(str(uscc))
         ctx.touch("crosscheck", uscc)
         got = await gather.enterprise(ctx, path_of(info), uscc)
         facts = for_caller(ctx.identity, got.facts, ctx.today)

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import datetime
+from enum import Enum
 from typing import Generic, TypeVar
 
 import strawberry
 
 from domain.provinces import ProvinceInfo
 from resolvers.context import Info
+from resolvers.federation import FederatedNode
+from sources.errors import SourceError
 
 T = TypeVar("T")
 
@@ -33,6 +38,23 @@ class Province:
             return None
         return self.code not in info.context.failed_sources()
 
+    @strawberry.field(
+        description=(
+            "存在索引落后于该省的毫秒数（空：未知，此时直接询问该省）。 How far the presence index lags this"
+            " province, in milliseconds; null when unknown (the gateway then asks the province directly)."
+        )
+    )
+    async def index_lag_ms(self, info: Info) -> float | None:
+        if info.context.sources.province_info(self.code) is None:
+            return None
+        try:
+            freshness = await info.context.loaders.index_freshness()
+        except SourceError as exc:
+            info.context.report(exc, tuple(info.path.as_list()))
+            return None
+        entry = freshness.get(self.code)
+        return round(entry.lag_ms, 1) if entry is not None and entry.lag_ms is not None else None
+
     @classmethod
     def of(cls, info: ProvinceInfo, probed: bool | None = None) -> Province:
         return cls(code=info.code, name=info.name, short_name=info.short_name, probed=probed)
@@ -55,14 +77,66 @@ class Coverage:
     missing: list[Province] = strawberry.field(
         description="未答复（不可用或超时）的省份。 Provinces that failed or timed out."
     )
+    left_out: list[Province] = strawberry.field(
+        description=(
+            "未询问的省份：存在索引（在延迟上限内）表明其没有相关数据。 Provinces not asked because the presence"
+            " index, no older than the configured bound, says they hold nothing on this subject."
+        )
+    )
+    provinces: list[ProvinceCoverage] = strawberry.field(
+        description=(
+            "每个省份的情况：已答复、失败或依索引未询问。 Every province: answered, failed, or left out by the index."
+        )
+    )
 
 
-def coverage(info: Info, answered: list[str], missing: list[str]) -> Coverage:
+@strawberry.enum(description="某省在本次答复中的情况。 What became of one province in this answer.")
+class CoverageStatus(Enum):
+    ANSWERED = strawberry.enum_value("answered", description="已答复。 Asked, and it answered.")
+    FAILED = strawberry.enum_value("failed", description="已询问但失败或超时。 Asked, and it failed or timed out.")
+    LEFT_OUT = strawberry.enum_value(
+        "left_out",
+        description="依存在索引未询问（索引表明无数据）。 Not asked: the fresh index says it holds nothing.",
+    )
+
+
+@strawberry.type(description="一个省份在本次答复中的情况。 One province's part in this answer.")
+class ProvinceCoverage:
+    province: Province = strawberry.field(description="省份。 The province.")
+    status: CoverageStatus = strawberry.field(description="情况。 Answered, failed or left out.")
+    index_as_of: datetime | None = strawberry.field(
+        description=(
+            "未询问时，索引所依据的时间点（此前提交的变更均已入索引）。 For a province left out: the instant the"
+            " index is as of (every change committed there before it is in the index)."
+        )
+    )
+
+
+def coverage(
+    info: Info, answered: list[str], missing: list[str], left_out: Mapping[str, datetime] | None = None
+) -> Coverage:
+    """Coverage of an answer: ``complete`` when no asked province failed; provinces left out were
+    judged by an index within its lag bound, so they do not make the answer incomplete."""
+    skipped = dict(left_out or {})
+    status = {c: CoverageStatus.ANSWERED for c in answered} | {c: CoverageStatus.FAILED for c in missing}
+    status |= {c: CoverageStatus.LEFT_OUT for c in skipped}
+    ordered = [c for c in info.context.province_codes if c in status] + [
+        c for c in status if c not in info.context.province_codes
+    ]
     return Coverage(
         complete=not missing,
         answered=[province(info, c) for c in answered],
         missing=[province(info, c) for c in missing],
+        left_out=[province(info, c) for c in skipped],
+        provinces=[
+            ProvinceCoverage(province=province(info, c), status=status[c], index_as_of=skipped.get(c)) for c in ordered
+        ],
     )
+
+
+def node_coverage(info: Info, node: FederatedNode) -> Coverage:
+    """The coverage of a federated object: answered, failed and left-out provinces."""
+    return coverage(info, node.answered(), node.missing(), node.left_out)
 
 
 @strawberry.type(description="分页信息。 Relay page information.")

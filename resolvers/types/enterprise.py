@@ -15,7 +15,7 @@ from resolvers.context import Info
 from resolvers.federation import FederatedNode
 from resolvers.permissions import PublishedOnly
 from resolvers.scalars import USCC
-from resolvers.types.common import Coverage, DataConflict, Province, coverage, province
+from resolvers.types.common import Coverage, DataConflict, Province, node_coverage, province
 from resolvers.types.credit import BlacklistEntry, CreditRecord
 from resolvers.types.person import RegisteredPerson
 from sources import province_queries as q
@@ -72,9 +72,7 @@ class ProjectParticipation:
     project_number: str = strawberry.field(description="项目编号。 Project number.")
 
     @strawberry.field(description="项目详情。 The project.")
-    async def project(
-        self, info: Info
-    ) -> Annotated[Project, strawberry.lazy("resolvers.types.project")] | None:
+    async def project(self, info: Info) -> Annotated[Project, strawberry.lazy("resolvers.types.project")] | None:
         return await info.context.lookup.project_in(info, self.project_number, self.province.code)
 
 
@@ -97,6 +95,8 @@ class Enterprise:
     safety_licence_number: str | None = strawberry.field(description="安全生产许可证编号。 Safety licence number.")
     node: strawberry.Private[FederatedNode]
     rows: strawberry.Private[dict[str, Row]]
+    # Provinces the presence index names for this enterprise (they may hold records but no row).
+    indexed: strawberry.Private[list[str]]
 
     @strawberry.field(description="注册地省份（由信用代码第3-8位确定）。 Registering province (USCC positions 3-8).")
     def registered_province(self, info: Info) -> Province:
@@ -104,7 +104,8 @@ class Enterprise:
 
     @strawberry.field(description="掌握该企业信息的省份。 Provinces whose databases know this enterprise.")
     def presence(self, info: Info) -> list[Province]:
-        return [province(info, code) for code in self.rows]
+        known = set(self.rows) | set(self.indexed)
+        return [province(info, code) for code in info.context.province_codes if code in known]
 
     @strawberry.field(description="各省之间不一致的登记信息。 Registration facts on which provinces disagree.")
     def conflicts(self, info: Info) -> list[DataConflict]:
@@ -153,14 +154,17 @@ class Enterprise:
     @strawberry.field(description="本企业信息的完整性。 Which provinces answered for this enterprise.")
     async def coverage(self, info: Info) -> Coverage:
         await self.node.settle()
-        return coverage(info, self.node.answered(), self.node.missing())
-
+        return node_coverage(info, self.node)
 
     def _each(self, info: Info, query: q.BatchQuery, build: Callable[[Info, str, Row], T]) -> Awaitable[list[T]]:
-        return self.node.collect(info, self.rows, query, self.uscc, build)
+        # Every routed province, not only those holding the enterprise's row: a province may hold
+        # records, listings or certificates about an enterprise registered elsewhere.
+        return self.node.collect(info, self.node.consulted, query, self.uscc, build)
 
     @classmethod
-    def merge(cls, uscc: str, rows: dict[str, Row], node: FederatedNode) -> Enterprise:
+    def merge(
+        cls, uscc: str, rows: dict[str, Row], node: FederatedNode, indexed: list[str] | None = None
+    ) -> Enterprise:
         """Registration facts from the registering province when it holds a row, else the first."""
         home = province_of_division(uscc_division(uscc))
         main = rows.get(home) or next(iter(rows.values()))
@@ -175,4 +179,5 @@ class Enterprise:
             safety_licence_number=main["safety_licence_number"],
             node=node,
             rows=rows,
+            indexed=list(indexed or ()),
         )

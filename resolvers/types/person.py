@@ -15,7 +15,7 @@ from resolvers.context import Info
 from resolvers.federation import FederatedNode
 from resolvers.permissions import MaskPersonalId, PublishedOnly, Role, requires
 from resolvers.scalars import IdType
-from resolvers.types.common import Coverage, Province, coverage, province
+from resolvers.types.common import Coverage, Province, node_coverage, province
 from resolvers.types.credit import BlacklistEntry, CreditRecord
 from sources import province_queries as q
 from sources.base import Row
@@ -154,7 +154,7 @@ class Person:
     @strawberry.field(description="本人员信息的完整性。 Which provinces answered for this person.")
     async def coverage(self, info: Info) -> Coverage:
         await self.node.settle()
-        return coverage(info, self.node.answered(), self.node.missing())
+        return node_coverage(info, self.node)
 
 
     def _each(

@@ -11,7 +11,7 @@ import strawberry
 
 from resolvers.context import Info
 from resolvers.federation import FederatedNode, path_of
-from resolvers.types.common import Coverage, Province, coverage, province
+from resolvers.types.common import Coverage, Province, node_coverage, province
 from resolvers.types.enterprise import Enterprise
 from resolvers.types.person import KeyPosition
 from sources import province_queries as q
@@ -87,7 +87,7 @@ class Project:
     @strawberry.field(description="本项目信息的完整性。 Which provinces answered for this project.")
     async def coverage(self, info: Info) -> Coverage:
         await self.node.settle()
-        return coverage(info, self.node.answered(), self.node.missing())
+        return node_coverage(info, self.node)
 
 
     def _each(self, info: Info, query: q.BatchQuery, build: Callable[[Info, str, Row], T]) -> Awaitable[list[T]]:

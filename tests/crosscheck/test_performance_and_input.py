@@ -80,8 +80,9 @@ async def test_person_needs_exactly_one_valid_key(client: httpx.AsyncClient, arg
 
 
 async def test_malformed_uscc_and_empty_project_number(client: httpx.AsyncClient, stack: Stack) -> None:
-    body = await gql(client, '{ crossCheckEnterprise(uscc: "91320100123456788D") { complete } }')
-    assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    for malformed in ("91320100123456788", "9132010012345678OD"):  # 17 characters; an O outside the charset
+        body = await gql(client, f'{{ crossCheckEnterprise(uscc: "{malformed}") {{ complete }} }}')
+        assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
     uscc = stack.case("clean_enterprise")["key"]["uscc"]
     query = 'query($u: USCC!) { verifyPerformance(uscc: $u, projectNumber: " ") { complete } }'
     body = await gql(client, query, u=uscc)

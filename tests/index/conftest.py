@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import date
 
 import asyncpg
 import pytest
@@ -14,10 +13,10 @@ from gateway.demo import DEMO_PROVINCES
 from gateway.operations import migrate_all, province_databases, seed_all
 from gateway.settings import Settings
 from sources.index_sync import ConnectionSource, ProvinceDatabase, connect
-from tests.conftest import Stack, create_database, make_settings
+from tests.conftest import TEST_TODAY, Stack, create_database, make_settings
 
 INDEX_DATABASE = "yrd_index"
-ANCHOR = date(2026, 6, 30)
+ANCHOR = TEST_TODAY
 
 
 @dataclass

@@ -223,3 +223,25 @@ async def _until_indexed(index: IndexStack, uscc: str, timeout: float = 10.0) ->
 def _flat(statement: tuple[str, tuple]) -> tuple:
     sql, args = statement
     return (sql, *args)
+
+
+async def test_cli_reconcile_reports_and_sync_once_catches_up(
+    index_stack: IndexStack, tmp_path, capsys  # type: ignore[no-untyped-def]
+) -> None:
+    from gateway.cli import main
+    from gateway.settings import render_toml
+
+    config = tmp_path / "gateway.toml"
+    config.write_text(render_toml(index_stack.settings), encoding="utf-8")
+    await execute(index_stack.settings.central.dsn,
+                  "DELETE FROM central.presence WHERE province_code = $1 AND subject_kind = 'project'", ZJ)
+    assert await asyncio.to_thread(main, ["reconcile", "--config", str(config), "--province", ZJ]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"{ZJ}: added ") and ", removed 0" in out and " added 0," not in out
+    uscc = new_uscc()
+    await execute(index_stack.dsn(ZJ), *_flat(enterprise_insert(uscc)))
+    assert await asyncio.to_thread(main, ["sync", "--config", str(config), "--once"]) == 0
+    assert "caught up" in capsys.readouterr().out
+    assert await index_stack.indexed("enterprise", uscc) == [ZJ]
+    assert await asyncio.to_thread(main, ["reconcile", "--config", str(config), "--province", "110000"]) == 2
+    assert "not configured" in capsys.readouterr().err
