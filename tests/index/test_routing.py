@@ -199,3 +199,55 @@ async def test_the_index_converges_after_the_central_store_was_down(index_stack:
 def _flat(statement: tuple[str, tuple]) -> tuple:
     sql, args = statement
     return (sql, *args)
+
+
+async def test_key_positions_held_in_another_province_are_found_by_registration(index_stack: IndexStack) -> None:
+    number = new_resident_id()
+    key = person_key(SECRET.encode(), "居民身份证", number)
+    registration, project = f"苏1{number[-10:]}", f"3301062606{number[-6:]}"
+    await execute(
+        index_stack.dsn(JS),
+        "INSERT INTO exchange.person (person_key, id_type, id_number, name) VALUES ($1, '居民身份证', $2, '赵六')",
+        key,
+        number,
+    )
+    employer = new_uscc("320100")
+    await execute(
+        index_stack.dsn(JS),
+        """INSERT INTO exchange.registration (registration_number, person_key, category, employer_uscc,
+                     registered_on, valid_until, status) VALUES ($1, $2, '一级注册建造师', $3, $4, $5, '有效')""",
+        registration,
+        key,
+        employer,
+        ANCHOR - timedelta(days=900),
+        ANCHOR + timedelta(days=300),
+    )
+    await execute(
+        index_stack.dsn(ZJ),
+        """INSERT INTO exchange.project (project_number, name, location_division, category, owner_uscc, status)
+                     VALUES ($1, '杭州测试工程', '330106', '房屋建筑工程', $2, '在建')""",
+        project,
+        new_uscc("330100"),
+    )
+    await execute(
+        index_stack.dsn(ZJ),
+        """INSERT INTO exchange.key_personnel (project_number, person_key, name, registration_number, role,
+                     employer_uscc, start_date) VALUES ($1, $2, '赵六', $3, '项目负责人', $4, $5)""",
+        project,
+        key,
+        registration,
+        employer,
+        ANCHOR - timedelta(days=30),
+    )
+    query = """query($r: String!) { personByRegistration(registrationNumber: $r) {
+        keyPositions { projectNumber province { code } } coverage { complete } } }"""
+    async with gateway(index_stack) as (client, regulator):
+
+        async def found() -> tuple[dict, bool]:
+            body = await ask(client, query, regulator, r=registration)
+            person = body["data"]["personByRegistration"]
+            return person, bool(person and person["keyPositions"])
+
+        person = await _within_bound(found)
+    assert [(p["projectNumber"], p["province"]["code"]) for p in person["keyPositions"]] == [(project, ZJ)]
+    assert person["coverage"]["complete"] is True
