@@ -32,6 +32,7 @@ query-cases: install
 
 bench: install
 	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.index_sync
 
 schema: install
 	$(BIN)/yrd-gateway schema > schema.graphql

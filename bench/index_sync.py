@@ -109,11 +109,12 @@ async def _create_database(server_dsn: str) -> None:
 
 
 _serial = iter(range(10**9))
-_RUN = time.strftime("%H%M%S")
+# Each run writes its own block of organisation-code bodies, so rows of earlier runs never collide.
+_BLOCK = int(time.time()) % 90 * 1_000_000
 
 
 def _uscc() -> str:
-    body = f"B{int(_RUN) % 1000:03d}{next(_serial):04d}"[:8]
+    body = f"{_BLOCK + next(_serial):08d}"
     first17 = f"91320100{body}{org_code_check_char(body)}"
     return first17 + uscc_check_char(first17)
 
