@@ -108,8 +108,12 @@ async def test_deleted_subjects_and_released_listings_leave_the_index(index_stac
     await execute(index_stack.dsn(ZJ), *_flat(blacklist_insert(entry, uscc, ANCHOR, ANCHOR + timedelta(days=365))))
     await _catch_up(index_stack, ZJ)
     assert await _flags(index_stack, ZJ, uscc) == (False, True)
-    await execute(index_stack.dsn(ZJ), "UPDATE exchange.blacklist_entry SET released_on = $2 WHERE entry_number = $1",
-                  entry, ANCHOR)
+    await execute(
+        index_stack.dsn(ZJ),
+        "UPDATE exchange.blacklist_entry SET released_on = $2 WHERE entry_number = $1",
+        entry,
+        ANCHOR,
+    )
     await _catch_up(index_stack, ZJ)
     assert await _flags(index_stack, ZJ, uscc) == (False, False)  # released today in China: not active
     await execute(index_stack.dsn(ZJ), "DELETE FROM exchange.blacklist_entry WHERE entry_number = $1", entry)
@@ -120,8 +124,9 @@ async def test_deleted_subjects_and_released_listings_leave_the_index(index_stac
 async def test_flags_follow_the_publication_window_on_chinas_dates(index_stack: IndexStack) -> None:
     """A bad record whose window ends today counts today and not tomorrow (dates in China)."""
     uscc = new_uscc()
-    await execute(index_stack.dsn(JS), *_flat(bad_record_insert(f"JS-R-{uscc}", uscc, ANCHOR - timedelta(days=200),
-                                                                ANCHOR)))
+    await execute(
+        index_stack.dsn(JS), *_flat(bad_record_insert(f"JS-R-{uscc}", uscc, ANCHOR - timedelta(days=200), ANCHOR))
+    )
     source = await index_stack.source(JS)
     try:
         [today] = await iq.judge(source, "enterprise", [uscc], ANCHOR)
@@ -172,13 +177,19 @@ async def test_reconcile_repairs_a_corrupted_index(index_stack: IndexStack) -> N
         before = await conn.fetch("SELECT * FROM central.presence WHERE province_code = $1 ORDER BY 1, 2", ZJ)
         removed = await conn.execute(
             "DELETE FROM central.presence WHERE province_code = $1 AND subject_key IN"
-            " (SELECT subject_key FROM central.presence WHERE province_code = $1 ORDER BY subject_key LIMIT 7)", ZJ)
+            " (SELECT subject_key FROM central.presence WHERE province_code = $1 ORDER BY subject_key LIMIT 7)",
+            ZJ,
+        )
         await conn.execute(
             """INSERT INTO central.presence (subject_kind, subject_key, province_code) VALUES
-               ('enterprise', 'NOT-A-REAL-SUBJECT-1', $1), ('person', 'NOT-A-REAL-SUBJECT-2', $1)""", ZJ)
+               ('enterprise', 'NOT-A-REAL-SUBJECT-1', $1), ('person', 'NOT-A-REAL-SUBJECT-2', $1)""",
+            ZJ,
+        )
         await conn.execute(
             "UPDATE central.presence SET has_bad_record = NOT has_bad_record WHERE province_code = $1"
-            " AND subject_key = (SELECT max(subject_key) FROM central.presence WHERE province_code = $1)", ZJ)
+            " AND subject_key = (SELECT max(subject_key) FROM central.presence WHERE province_code = $1)",
+            ZJ,
+        )
         central, source = await index_stack.central(), await index_stack.source(ZJ)
         try:
             report = await reconcile(central, index_stack.province(ZJ), source, today=ANCHOR, batch_size=13)
@@ -202,7 +213,10 @@ async def _flags(index: IndexStack, code: str, uscc: str) -> tuple[bool, bool] |
     try:
         row = await conn.fetchrow(
             "SELECT has_bad_record, has_blacklist FROM central.presence"
-            " WHERE subject_kind = 'enterprise' AND subject_key = $1 AND province_code = $2", uscc, code)
+            " WHERE subject_kind = 'enterprise' AND subject_key = $1 AND province_code = $2",
+            uscc,
+            code,
+        )
     finally:
         await conn.close()
     return (row["has_bad_record"], row["has_blacklist"]) if row else None
@@ -226,15 +240,20 @@ def _flat(statement: tuple[str, tuple]) -> tuple:
 
 
 async def test_cli_reconcile_reports_and_sync_once_catches_up(
-    index_stack: IndexStack, tmp_path, capsys  # type: ignore[no-untyped-def]
+    index_stack: IndexStack,
+    tmp_path,
+    capsys,  # type: ignore[no-untyped-def]
 ) -> None:
     from gateway.cli import main
     from gateway.settings import render_toml
 
     config = tmp_path / "gateway.toml"
     config.write_text(render_toml(index_stack.settings), encoding="utf-8")
-    await execute(index_stack.settings.central.dsn,
-                  "DELETE FROM central.presence WHERE province_code = $1 AND subject_kind = 'project'", ZJ)
+    await execute(
+        index_stack.settings.central.dsn,
+        "DELETE FROM central.presence WHERE province_code = $1 AND subject_kind = 'project'",
+        ZJ,
+    )
     assert await asyncio.to_thread(main, ["reconcile", "--config", str(config), "--province", ZJ]) == 0
     out = capsys.readouterr().out
     assert out.startswith(f"{ZJ}: added ") and ", removed 0" in out and " added 0," not in out
@@ -245,3 +264,18 @@ async def test_cli_reconcile_reports_and_sync_once_catches_up(
     assert await index_stack.indexed("enterprise", uscc) == [ZJ]
     assert await asyncio.to_thread(main, ["reconcile", "--config", str(config), "--province", "110000"]) == 2
     assert "not configured" in capsys.readouterr().err
+
+
+async def test_a_truncated_table_is_reconciled(index_stack: IndexStack) -> None:
+    """TRUNCATE has no row events: the log says 'reconcile', and subjects only that table named leave."""
+    listed_only = new_uscc("310100")
+    sh = "310000"
+    await execute(
+        index_stack.dsn(sh),
+        *_flat(blacklist_insert(f"SH-T-{listed_only}", listed_only, ANCHOR, ANCHOR + timedelta(days=365))),
+    )
+    await _catch_up(index_stack, sh)
+    assert await index_stack.indexed("enterprise", listed_only) == [sh]
+    await execute(index_stack.dsn(sh), "TRUNCATE exchange.blacklist_entry")
+    await _catch_up(index_stack, sh)
+    assert await index_stack.indexed("enterprise", listed_only) == []
