@@ -14,12 +14,15 @@ import logging
 from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from gateway.admission import Admission
+from gateway.health import livez, readyz
 from gateway.ide import ide_asset_routes
+from gateway.metrics import GatewayMetrics, MetricsMiddleware, metrics_endpoint
 from gateway.runtime import Runtime
 from gateway.settings import Settings
 from gateway.view import GatewayGraphQL
@@ -41,16 +44,17 @@ def create_app(settings: Settings) -> Starlette:
             runtime, app.state.runtime = app.state.runtime, None
             await runtime.close()
 
-    async def health(_: Request) -> JSONResponse:
-        return JSONResponse({"status": "ok", "provinces": list(settings.province_codes)})
-
+    metrics = GatewayMetrics()
     routes = [
         Route("/graphql", Admission(GatewayGraphQL(settings), settings), methods=["GET", "POST"]),
         Route("/", _to_graphql, methods=["GET"]),
-        Route("/healthz", health, methods=["GET"]),
+        Route("/livez", livez, methods=["GET"]),
+        Route("/readyz", readyz, methods=["GET"]),
+        Route("/healthz", readyz, methods=["GET"]),  # alias of /readyz, what load balancers probe
+        Route("/metrics", metrics_endpoint(metrics), methods=["GET"]),
         *ide_asset_routes(),
     ]
-    return Starlette(routes=routes, lifespan=lifespan)
+    return Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(MetricsMiddleware, metrics=metrics)])
 
 
 async def _to_graphql(_: Request) -> Response:

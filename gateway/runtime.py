@@ -27,6 +27,7 @@ class Runtime:
     registry: SourceRegistry
     audit: AuditTrail
     index_sync: SyncWorker | None = None
+    closing: bool = False  # set when shutdown begins: readiness then answers 503
 
     @classmethod
     async def start(cls, settings: Settings) -> Runtime:
@@ -44,6 +45,7 @@ class Runtime:
 
     async def close(self) -> None:
         """Close in the reverse order of :meth:`start`."""
+        self.closing = True
         if self.index_sync is not None:
             await self.index_sync.stop()
         await self.audit.close()

@@ -82,6 +82,7 @@ class GatewayGraphQL(OfflineGraphQL):
         """Resolve persisted queries (Apollo's ``extensions.persistedQuery``) before execution."""
         data, context = kwargs["request_data"], kwargs["context"]
         if isinstance(data, GraphQLRequestData):  # batching is off: strawberry refuses lists itself
+            context.operation_name = data.operation_name  # for metrics and the audit trail
             required = context.identity.is_public and self._settings.limits.public_persisted_only
             try:
                 query = self._persisted.resolve(data.query, data.extensions, required=required)

@@ -1,0 +1,145 @@
+"""Prometheus metrics at ``/metrics`` (prometheus-client), one registry per application.
+
+Counted per request by an ASGI middleware that reads what the request left behind (the
+``GatewayContext`` with its statement trace and source failures, the response's error codes), so
+no resolver or source knows about metrics.  Gauges that describe the gateway's state (breakers,
+index lag, audit spool) are refreshed when scraped.
+
+Several worker processes: each exports its own registry today; ``yrd-gateway serve --workers N``
+(a later step) will switch to prometheus-client's multiprocess collector.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import time
+from typing import Any
+
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from gateway.runtime import runtime_of
+from sources import central_queries
+from sources.config import CENTRAL
+from sources.errors import SourceError
+
+_LATENCY_BUCKETS = (0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 15.0)
+_MAX_ERROR_BODY = 64 * 1024  # error codes are read from small JSON bodies only
+_SCRAPE_BUDGET_S = 0.5
+
+
+class GatewayMetrics:
+    """Every metric the gateway exports."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        r = self.registry
+        self.requests = Counter("yrd_requests", "GraphQL requests by operation name and outcome",
+                                ["operation", "outcome"], registry=r)
+        self.latency = Histogram("yrd_request_duration_seconds", "GraphQL request latency", ["operation"],
+                                 buckets=_LATENCY_BUCKETS, registry=r)
+        self.errors = Counter("yrd_errors", "Errors returned to callers, by extensions.code", ["code"], registry=r)
+        self.statements = Counter("yrd_source_statements", "SQL statements sent, by source", ["source"], registry=r)
+        self.source_time = Histogram("yrd_source_request_seconds", "Time a request spent on one source",
+                                     ["source"], buckets=_LATENCY_BUCKETS, registry=r)
+        self.source_errors = Counter("yrd_source_errors", "Source failures by source and code",
+                                     ["source", "code"], registry=r)
+        self.breaker_open = Gauge("yrd_breaker_open", "1 while a source's circuit breaker is open", ["source"],
+                                  registry=r)
+        self.index_lag = Gauge("yrd_index_lag_ms", "How far the presence index lags each province (ms)",
+                               ["province"], registry=r)
+        self.index_lag_unknown = Gauge("yrd_index_lag_unknown", "1 while a province's index lag is unknown",
+                                       ["province"], registry=r)
+        self.spool_bytes = Gauge("yrd_audit_spool_bytes", "Audit entries not yet delivered to the central store",
+                                 registry=r)
+        self.subscriptions = Gauge("yrd_subscriptions_open", "Open GraphQL subscriptions", registry=r)
+
+    def observe(self, scope: Scope, status: int, body: bytes, seconds: float) -> None:
+        """Count one finished /graphql request."""
+        context = scope.get("state", {}).get("yrd_context")
+        operation = (getattr(context, "operation_name", None) or "anonymous")[:64]
+        codes = _error_codes(body) if status >= 400 or b'"errors"' in body[:_MAX_ERROR_BODY] else []
+        outcome = "rejected" if status >= 400 else ("error" if codes else "ok")
+        self.requests.labels(operation, outcome).inc()
+        self.latency.labels(operation).observe(seconds)
+        for code in codes:
+            self.errors.labels(code).inc()
+        if context is not None:
+            self._observe_sources(context)
+
+    def _observe_sources(self, context: Any) -> None:
+        for name, stats in context.trace.sources.items():
+            self.statements.labels(name).inc(stats.statements)
+            self.source_time.labels(name).observe(stats.ms / 1000)
+        for failure in context.failures:
+            self.source_errors.labels(failure.error.source, failure.error.code).inc()
+
+    async def refresh(self, request: Request) -> None:
+        """Bring the state gauges up to date (at scrape time, within a short budget)."""
+        runtime = runtime_of(request.scope)
+        if runtime is None:
+            return
+        registry = runtime.registry
+        for name, source in [*((c, p.source) for c, p in registry.provinces.items()), (CENTRAL, registry.central)]:
+            breaker = getattr(source, "breaker", None)
+            self.breaker_open.labels(name).set(1 if breaker is not None and breaker.is_open else 0)
+        self.spool_bytes.set(await asyncio.to_thread(runtime.audit.spool.backlog))
+        with contextlib.suppress(SourceError, TimeoutError):
+            async with asyncio.timeout(_SCRAPE_BUDGET_S):
+                freshness = await central_queries.index_freshness(registry.central)
+            for code in registry.provinces:
+                entry = freshness.get(code)
+                unknown = entry is None or entry.lag_ms is None
+                self.index_lag_unknown.labels(code).set(1 if unknown else 0)
+                if not unknown:
+                    self.index_lag.labels(code).set(entry.lag_ms)
+
+
+def _error_codes(body: bytes) -> list[str]:
+    if len(body) > _MAX_ERROR_BODY:
+        return []
+    try:
+        errors = json.loads(body).get("errors") or []
+    except (ValueError, AttributeError):
+        return []
+    return [str((e.get("extensions") or {}).get("code", "UNKNOWN"))[:40] for e in errors if isinstance(e, dict)]
+
+
+class MetricsMiddleware:
+    """Times and counts every ``/graphql`` request; serves ``/metrics``."""
+
+    def __init__(self, app: ASGIApp, metrics: GatewayMetrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope.get("path") != "/graphql":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status, chunks = 500, []
+
+        async def capture(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            elif message["type"] == "http.response.body" and sum(map(len, chunks)) < _MAX_ERROR_BODY:
+                chunks.append(message.get("body", b""))
+            await send(message)
+
+        try:
+            await self.app(scope, receive, capture)
+        finally:
+            self.metrics.observe(scope, status, b"".join(chunks), time.perf_counter() - started)
+
+
+def metrics_endpoint(metrics: GatewayMetrics):  # type: ignore[no-untyped-def]
+    async def endpoint(request: Request) -> Response:
+        await metrics.refresh(request)
+        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    return endpoint
