@@ -203,7 +203,7 @@ async def enterprise_floor(view: FloorView, variables: Variables) -> None:
 async def _registered_person(view: FloorView, number: str) -> str | None:
     """The person key behind a registration number, every province asked at once."""
     found = await view.batch(q.REGISTRATIONS_BY_NUMBER, {code: [number] for code in view.provinces})
-    return next((rows[0]["person_key"] for rows in (found[code][0] for code in view.provinces) if rows), None)
+    return next((rows[0].person_key for rows in (found[code][0] for code in view.provinces) if rows), None)
 
 
 def person_floor(secret: bytes) -> FloorPlan:

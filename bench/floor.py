@@ -12,7 +12,7 @@ import asyncio
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import asyncpg
 
@@ -22,6 +22,9 @@ from sources import central_queries
 from sources.base import Row
 from sources.config import CENTRAL, SourceConfig
 from sources.province_queries import BatchQuery, Visibility, enterprise_page, fetch_grouped
+from sources.records import EnterpriseRow, SourceRecord
+
+R = TypeVar("R", bound=SourceRecord)
 
 
 class PoolSource:
@@ -57,8 +60,8 @@ class FloorView:
         return {key: [code for code in self.provinces if code in wanted[key]] for key in keys}
 
     async def batch(
-        self, query: BatchQuery, keys_by_province: Mapping[str, Sequence[str]]
-    ) -> dict[str, list[list[Row]]]:
+        self, query: BatchQuery[R], keys_by_province: Mapping[str, Sequence[str]]
+    ) -> dict[str, list[list[R]]]:
         """One statement per province that has keys, all provinces in parallel."""
         codes = [code for code, keys in keys_by_province.items() if keys]
         results = await asyncio.gather(
@@ -66,7 +69,7 @@ class FloorView:
         )
         return dict(zip(codes, results, strict=True))
 
-    async def pages(self, **page_args: Any) -> dict[str, Sequence[Row]]:
+    async def pages(self, **page_args: Any) -> dict[str, Sequence[EnterpriseRow]]:
         """One keyset page of enterprises from every province, in parallel."""
         results = await asyncio.gather(*(enterprise_page(self.sources[c], **page_args) for c in self.provinces))
         return dict(zip(self.provinces, results, strict=True))

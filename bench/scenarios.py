@@ -101,7 +101,7 @@ async def enterprise_page_floor(view: FloorView, variables: Variables) -> None:
     holders: dict[str, list[str]] = {}
     for code, rows in pages.items():
         for row in rows:
-            holders.setdefault(row["uscc"], []).append(code)
+            holders.setdefault(row.uscc, []).append(code)
     shown = sorted(holders, key=str.encode)[:first]
     keys = invert({uscc: holders[uscc] for uscc in shown})
     await asyncio.gather(view.batch(q.QUALIFICATIONS_BY_USCC, keys), view.batch(q.CREDIT_RECORDS_BY_USCC, keys))
@@ -119,7 +119,7 @@ async def project_detail_floor(view: FloorView, variables: Variables) -> None:
     parties, _ = await asyncio.gather(
         view.batch(q.PARTIES_BY_PROJECT, {holder: [number]}), view.batch(q.KEY_PERSONNEL_BY_PROJECT, {holder: [number]})
     )
-    usccs = list(dict.fromkeys(row["uscc"] for row in parties[holder][0]))
+    usccs = list(dict.fromkeys(row.uscc for row in parties[holder][0]))
     if usccs:
         homes = {uscc: _home(uscc_division(uscc), view.provinces) for uscc in usccs}
         await view.batch(q.ENTERPRISES_BY_USCC, invert(await view.routes(central.ENTERPRISE, usccs, homes)))

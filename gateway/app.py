@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
@@ -22,6 +23,7 @@ from starlette.routing import Route
 from gateway.admission import Admission
 from gateway.health import livez, readyz
 from gateway.ide import ide_asset_routes
+from gateway.logs import RequestIdMiddleware
 from gateway.metrics import GatewayMetrics, MetricsMiddleware, metrics_endpoint
 from gateway.runtime import Runtime
 from gateway.settings import Settings
@@ -54,7 +56,17 @@ def create_app(settings: Settings) -> Starlette:
         Route("/metrics", metrics_endpoint(metrics), methods=["GET"]),
         *ide_asset_routes(),
     ]
-    return Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(MetricsMiddleware, metrics=metrics)])
+    return Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        middleware=[
+            # Outermost, so that metrics read the uncompressed answer. Answers above 1 KB are
+            # compressed when the client accepts gzip: a page of 100 enterprises is ~10x smaller.
+            Middleware(RequestIdMiddleware),
+            Middleware(GZipMiddleware, minimum_size=1024),
+            Middleware(MetricsMiddleware, metrics=metrics),
+        ],
+    )
 
 
 async def _to_graphql(_: Request) -> Response:

@@ -14,12 +14,13 @@ from datetime import datetime
 from typing import Generic, TypeGuard, TypeVar
 
 from resolvers.context import Context, Info
-from sources.base import Row
 from sources.central_queries import IndexFreshness
 from sources.errors import SourceError
 from sources.province_queries import BatchQuery
+from sources.records import SourceRecord
 
 T = TypeVar("T")
+R = TypeVar("R", bound=SourceRecord)
 _SIBLING_START_TURNS = 3
 
 
@@ -54,9 +55,9 @@ async def gather(
 
 
 async def rows_across(
-    ctx: Context, path: tuple[str | int, ...], provinces: Iterable[str], query: BatchQuery, key: str
-) -> Gathered[list[Row]]:
-    """The rows of ``key`` from each province, through the request's batching loaders."""
+    ctx: Context, path: tuple[str | int, ...], provinces: Iterable[str], query: BatchQuery[R], key: str
+) -> Gathered[list[R]]:
+    """The records of ``key`` from each province, through the request's batching loaders."""
     return await gather(ctx, path, provinces, lambda code: ctx.loaders.rows(code, query).load(key))
 
 
@@ -136,7 +137,7 @@ class FederatedNode:
             await self._idle.wait()
 
     async def collect(
-        self, info: Info, provinces: Iterable[str], query: BatchQuery, key: str, build: Callable[[Info, str, Row], T]
+        self, info: Info, provinces: Iterable[str], query: BatchQuery[R], key: str, build: Callable[[Info, str, R], T]
     ) -> list[T]:
         """One child list of this node: ``query`` for ``key`` in each province (skipping those that
         already failed for this node), each row built into a GraphQL object that knows its province."""

@@ -19,7 +19,7 @@ from resolvers.types.credit import CreditRecord, Polarity
 from resolvers.types.enterprise import Enterprise
 from sources import central_queries
 from sources import province_queries as q
-from sources.base import Row
+from sources.records import CreditRecordRow, EnterpriseRow
 
 
 @strawberry.input(description="企业列表筛选。 Filter for the enterprise list.")
@@ -51,7 +51,7 @@ async def enterprises_page(
     for uscc in f.uscc_in or ():
         ctx.warn(legacy_warning("filter.usccIn", uscc))
 
-    async def page(code: str) -> list[Row]:
+    async def page(code: str) -> list[EnterpriseRow]:
         source = ctx.sources.provinces[code].source
         return list(
             await q.enterprise_page(
@@ -65,10 +65,10 @@ async def enterprises_page(
         )
 
     gathered = await gather(ctx, path_of(info), ctx.province_codes, page)
-    by_uscc: dict[str, dict[str, Row]] = {}
+    by_uscc: dict[str, dict[str, EnterpriseRow]] = {}
     for code, rows in gathered.answers.items():
         for row in rows:
-            by_uscc.setdefault(row["uscc"], {})[code] = row
+            by_uscc.setdefault(row.uscc, {})[code] = row
     ordered = sorted(by_uscc, key=lambda u: u.encode())[: first + 1]
     node_coverage = FederatedNode(ctx.province_codes, gathered.failed)
     edges = [_enterprise_edge(info, uscc, by_uscc[uscc], gathered.failed) for uscc in ordered[:first]]
@@ -87,8 +87,9 @@ def _province_prefix(code: str | None) -> str | None:
     return code[:2]
 
 
-def _enterprise_edge(info: Info, uscc: str, rows: dict[str, Row], failed: dict) -> Edge[Enterprise]:
-    for code, row in rows.items():  # the page already fetched these rows: no second statement
+def _enterprise_edge(info: Info, uscc: str, rows: dict[str, EnterpriseRow], failed: dict) -> Edge[Enterprise]:
+    # The page already fetched these rows, as the loader's own record type: no second statement.
+    for code, row in rows.items():
         info.context.loaders.prime(code, q.ENTERPRISES_BY_USCC, uscc, [row])
     node = FederatedNode(info.context.province_codes, failed)
     return Edge(cursor=pg.enterprise_cursor(uscc), node=Enterprise.merge(uscc, rows, node))
@@ -110,7 +111,7 @@ async def credit_records_page(
         decided_to=f.decided_to,
     )
 
-    async def page(code: str) -> list[Row]:
+    async def page(code: str) -> list[CreditRecordRow]:
         inclusive = cursor is not None and code > cursor[2]
         return list(
             await q.credit_record_page(
@@ -126,7 +127,7 @@ async def credit_records_page(
     gathered = await gather(ctx, path_of(info), provinces, page)
     merged = sorted(
         ((code, row) for code, rows in gathered.answers.items() for row in rows),
-        key=lambda item: pg.credit_sort_key(item[1]["decision_date"], item[1]["record_number"], item[0]),
+        key=lambda item: pg.credit_sort_key(item[1].decision_date, item[1].record_number, item[0]),
     )
     if cursor is not None:  # inclusive provinces may repeat the cursor's own position
         merged = [m for m in merged if _after_cursor(m, cursor)]
@@ -134,13 +135,13 @@ async def credit_records_page(
     return _connection(info, edges, len(merged) > first, FederatedNode(provinces, gathered.failed, left_out))
 
 
-def _after_cursor(item: tuple[str, Row], cursor: tuple[date, str, str]) -> bool:
+def _after_cursor(item: tuple[str, CreditRecordRow], cursor: tuple[date, str, str]) -> bool:
     code, row = item
-    return pg.credit_sort_key(row["decision_date"], row["record_number"], code) > pg.credit_sort_key(*cursor)
+    return pg.credit_sort_key(row.decision_date, row.record_number, code) > pg.credit_sort_key(*cursor)
 
 
-def _credit_edge(info: Info, code: str, row: Row) -> Edge[CreditRecord]:
-    cursor = pg.credit_cursor(row["decision_date"], row["record_number"], code)
+def _credit_edge(info: Info, code: str, row: CreditRecordRow) -> Edge[CreditRecord]:
+    cursor = pg.credit_cursor(row.decision_date, row.record_number, code)
     return Edge(cursor=cursor, node=CreditRecord.from_row(info, code, row))
 
 

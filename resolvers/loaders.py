@@ -10,13 +10,15 @@ from typing import TypeVar
 from aiodataloader import DataLoader
 
 from sources import central_queries
-from sources.base import Row, Source
+from sources.base import Source
 from sources.central_queries import IndexFreshness
 from sources.errors import SourceError
 from sources.province_queries import BatchQuery, Visibility, fetch_grouped
+from sources.records import SourceRecord
 from sources.registry import SourceRegistry
 
 T = TypeVar("T")
+R = TypeVar("R", bound=SourceRecord)
 
 
 async def per_key(keys: Sequence[object], fetch: Awaitable[Sequence[T]]) -> list[T | SourceError]:
@@ -43,7 +45,7 @@ class Loaders:
         self._freshness: asyncio.Task[dict[str, IndexFreshness]] | None = None
 
     def rows(self, province: str, query: BatchQuery) -> DataLoader:
-        """Loader of ``query`` against one province: key → list of rows."""
+        """Loader of ``query`` against one province: key → list of ``query.record``."""
         slot = (province, query.name)
         if slot not in self._batch:
             source = self._registry.provinces[province].source
@@ -67,14 +69,15 @@ class Loaders:
             self._freshness = asyncio.ensure_future(central_queries.index_freshness(self._registry.central))
         return await asyncio.shield(self._freshness)
 
-    def prime(self, province: str, query: BatchQuery, key: str, rows: list[Row]) -> None:
-        """Seed a loader with rows already fetched (e.g. by a page query) to skip a statement."""
+    def prime(self, province: str, query: BatchQuery[R], key: str, rows: list[R]) -> None:
+        """Seed a loader with records already fetched (e.g. by a page query) to skip a statement;
+        they must be of ``query.record``, the type the loader itself returns."""
         self.rows(province, query).prime(key, rows)
 
     def _batch_fn(self, source: Source, query: BatchQuery):
         visibility = self._visibility
 
-        async def load(keys: Sequence[str]) -> list[list[Row] | SourceError]:
+        async def load(keys: Sequence[str]) -> list[list[SourceRecord] | SourceError]:
             return await per_key(keys, fetch_grouped(source, query, keys, visibility))
 
         return load

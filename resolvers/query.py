@@ -86,7 +86,7 @@ async def _person_key_of_registration(info: Info, number: str, provinces: list[s
     gathered = await rows_across(info.context, path_of(info), provinces, q.REGISTRATIONS_BY_NUMBER, number)
     for rows in gathered.answers.values():
         if rows:
-            return rows[0]["person_key"]
+            return rows[0].person_key
     return None
 
 

@@ -46,10 +46,10 @@ async def load_person(ctx: Context, info: Info, key: str, home: str | None = Non
         return None
     row = next(iter(holders.values()))
     return Person(
-        name=row["name"],
-        id_type=row["id_type"],
-        id_number=row["id_number"],
-        gender=row["gender"],
+        name=row.name,
+        id_type=row.id_type,
+        id_number=row.id_number,
+        gender=row.gender,
         person_key=key,
         node=FederatedNode.routed(routed, gathered.failed),
         holders=list(holders),

@@ -1,7 +1,9 @@
 """The driver seam: what the rest of the gateway may ask of a database.
 
-Only modules under ``sources/`` import asyncpg; everything above sees this protocol and plain
-``Mapping`` rows.
+Only modules under ``sources/`` import asyncpg; everything above sees this protocol and the typed
+rows of ``sources.records``.  ``Row`` (a driver row read by column name) is the sources layer's own
+view: the read queries convert it at their boundary, so a column rename never reaches the resolvers
+(the audit-chain verifier in ``gateway.audit`` still compares ``audit_queries.chain`` rows by column).
 """
 
 from __future__ import annotations

@@ -11,9 +11,24 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, Generic, TypeVar
 
-from sources.base import Row, Source
+from sources.base import Source
+from sources.records import (
+    BlacklistRow,
+    CreditRecordRow,
+    EnterpriseRow,
+    KeyPositionRow,
+    PersonRow,
+    ProjectPartyRow,
+    ProjectRow,
+    ProjectStageRow,
+    QualificationCertificateRow,
+    RegistrationRow,
+    SourceRecord,
+)
+
+R = TypeVar("R", bound=SourceRecord)
 
 
 @dataclass(frozen=True)
@@ -41,28 +56,31 @@ VISIBLE_CLAUSE = """
 
 
 @dataclass(frozen=True)
-class BatchQuery:
-    """A statement that selects rows for many keys at once; ``key`` names the grouping column."""
+class BatchQuery(Generic[R]):
+    """A statement that selects rows for many keys at once; ``key`` names the grouping column and
+    ``record`` the typed row each result becomes (callers never see the driver's rows)."""
 
     name: str
     sql: str
     key: str
+    record: type[R]
     uses_visibility: bool = False
 
 
 async def fetch_grouped(
-    source: Source, query: BatchQuery, keys: Sequence[str], visibility: Visibility | None = None
-) -> list[list[Row]]:
-    """Run ``query`` for every key in one statement; return the rows of each key in key order."""
+    source: Source, query: BatchQuery[R], keys: Sequence[str], visibility: Visibility | None = None
+) -> list[list[R]]:
+    """Run ``query`` for every key in one statement; return the records of each key in key order."""
     args: tuple[Any, ...] = (list(keys),)
     if query.uses_visibility:
         assert visibility is not None, f"{query.name} needs a visibility"
         args += visibility.args(source.name)
     rows = await source.fetch(query.sql, *args)
-    grouped: dict[str, list[Row]] = defaultdict(list)
+    grouped: dict[str, list[R]] = defaultdict(list)
+    key, convert = query.key, query.record.from_record
     for row in rows:
-        grouped[row[query.key]].append(row)
-    return [grouped.get(key, []) for key in keys]
+        grouped[row[key]].append(convert(row))
+    return [grouped.get(k, []) for k in keys]
 
 
 ENTERPRISES_BY_USCC = BatchQuery(
@@ -71,6 +89,7 @@ ENTERPRISES_BY_USCC = BatchQuery(
               registration_type, safety_licence_number, entered_on
          FROM exchange.enterprise WHERE uscc = ANY($1::text[])""",
     "uscc",
+    record=EnterpriseRow,
 )
 
 QUALIFICATIONS_BY_USCC = BatchQuery(
@@ -86,6 +105,7 @@ QUALIFICATIONS_BY_USCC = BatchQuery(
         GROUP BY c.certificate_number
         ORDER BY c.certificate_number""",
     "uscc",
+    record=QualificationCertificateRow,
 )
 
 CREDIT_RECORD_COLUMNS = """record_number, subject_kind, subject_uscc, subject_person_key, subject_name,
@@ -99,6 +119,7 @@ CREDIT_RECORDS_BY_USCC = BatchQuery(
          WHERE subject_uscc = ANY($1::text[]) AND {VISIBLE_CLAUSE}
          ORDER BY decision_date DESC, record_number DESC""",
     "subject_uscc",
+    record=CreditRecordRow,
     uses_visibility=True,
 )
 
@@ -108,6 +129,7 @@ CREDIT_RECORDS_BY_PERSON = BatchQuery(
          WHERE subject_person_key = ANY($1::text[]) AND {VISIBLE_CLAUSE}
          ORDER BY decision_date DESC, record_number DESC""",
     "subject_person_key",
+    record=CreditRecordRow,
     uses_visibility=True,
 )
 
@@ -119,6 +141,7 @@ BLACKLIST_BY_USCC = BatchQuery(
     f"""SELECT {_BLACKLIST_COLUMNS} FROM exchange.blacklist_entry
          WHERE subject_uscc = ANY($1::text[]) ORDER BY listed_on DESC, entry_number""",
     "subject_uscc",
+    record=BlacklistRow,
 )
 
 BLACKLIST_BY_PERSON = BatchQuery(
@@ -126,6 +149,7 @@ BLACKLIST_BY_PERSON = BatchQuery(
     f"""SELECT {_BLACKLIST_COLUMNS} FROM exchange.blacklist_entry
          WHERE subject_person_key = ANY($1::text[]) ORDER BY listed_on DESC, entry_number""",
     "subject_person_key",
+    record=BlacklistRow,
 )
 
 _REGISTRATION_COLUMNS = """r.registration_number, r.person_key, r.category, r.specialty, r.employer_uscc,
@@ -136,6 +160,7 @@ REGISTRATIONS_BY_EMPLOYER = BatchQuery(
     f"""SELECT {_REGISTRATION_COLUMNS} FROM exchange.registration r JOIN exchange.person p USING (person_key)
          WHERE r.employer_uscc = ANY($1::text[]) ORDER BY r.registration_number""",
     "employer_uscc",
+    record=RegistrationRow,
 )
 
 REGISTRATIONS_BY_PERSON = BatchQuery(
@@ -143,6 +168,7 @@ REGISTRATIONS_BY_PERSON = BatchQuery(
     f"""SELECT {_REGISTRATION_COLUMNS} FROM exchange.registration r JOIN exchange.person p USING (person_key)
          WHERE r.person_key = ANY($1::text[]) ORDER BY r.registration_number""",
     "person_key",
+    record=RegistrationRow,
 )
 
 REGISTRATIONS_BY_NUMBER = BatchQuery(
@@ -150,6 +176,7 @@ REGISTRATIONS_BY_NUMBER = BatchQuery(
     f"""SELECT {_REGISTRATION_COLUMNS} FROM exchange.registration r JOIN exchange.person p USING (person_key)
          WHERE r.registration_number = ANY($1::text[])""",
     "registration_number",
+    record=RegistrationRow,
 )
 
 PERSONS_BY_KEY = BatchQuery(
@@ -157,6 +184,7 @@ PERSONS_BY_KEY = BatchQuery(
     """SELECT person_key, id_type, id_number, name, gender, birth_date
          FROM exchange.person WHERE person_key = ANY($1::text[])""",
     "person_key",
+    record=PersonRow,
 )
 
 PROJECTS_BY_NUMBER = BatchQuery(
@@ -165,6 +193,7 @@ PROJECTS_BY_NUMBER = BatchQuery(
               owner_uscc, total_investment, state_funds_ratio, status
          FROM exchange.project WHERE project_number = ANY($1::text[])""",
     "project_number",
+    record=ProjectRow,
 )
 
 STAGES_BY_PROJECT = BatchQuery(
@@ -173,6 +202,7 @@ STAGES_BY_PROJECT = BatchQuery(
          FROM exchange.project_stage WHERE project_number = ANY($1::text[])
          ORDER BY filed_on, record_number""",
     "project_number",
+    record=ProjectStageRow,
 )
 
 PARTIES_BY_PROJECT = BatchQuery(
@@ -180,6 +210,7 @@ PARTIES_BY_PROJECT = BatchQuery(
     """SELECT project_number, uscc, role, stage FROM exchange.project_party
          WHERE project_number = ANY($1::text[]) ORDER BY role, uscc""",
     "project_number",
+    record=ProjectPartyRow,
 )
 
 PARTICIPATIONS_BY_USCC = BatchQuery(
@@ -187,6 +218,7 @@ PARTICIPATIONS_BY_USCC = BatchQuery(
     """SELECT project_number, uscc, role, stage FROM exchange.project_party
          WHERE uscc = ANY($1::text[]) ORDER BY project_number, role""",
     "uscc",
+    record=ProjectPartyRow,
 )
 
 _KEY_PERSONNEL_COLUMNS = """id, project_number, person_key, name, registration_number, role, employer_uscc,
@@ -197,6 +229,7 @@ KEY_PERSONNEL_BY_PROJECT = BatchQuery(
     f"""SELECT {_KEY_PERSONNEL_COLUMNS} FROM exchange.key_personnel
          WHERE project_number = ANY($1::text[]) ORDER BY role, start_date, id""",
     "project_number",
+    record=KeyPositionRow,
 )
 
 KEY_PERSONNEL_BY_PERSON = BatchQuery(
@@ -204,6 +237,7 @@ KEY_PERSONNEL_BY_PERSON = BatchQuery(
     f"""SELECT {_KEY_PERSONNEL_COLUMNS} FROM exchange.key_personnel
          WHERE person_key = ANY($1::text[]) ORDER BY start_date, id""",
     "person_key",
+    record=KeyPositionRow,
 )
 
 
@@ -212,9 +246,12 @@ KEY_PERSONNEL_BY_PERSON = BatchQuery(
 async def enterprise_page(
     source: Source, *, after: str | None, limit: int, name_contains: str | None,
     registered_prefix: str | None, usccs: Sequence[str] | None,
-) -> Sequence[Row]:
-    """Enterprises of one province in USCC order, strictly after ``after``."""
-    return await source.fetch(
+) -> list[EnterpriseRow]:
+    """Enterprises of one province in USCC order, strictly after ``after``.
+
+    The same record type as ``ENTERPRISES_BY_USCC``: a page's rows prime that query's loader.
+    """
+    rows = await source.fetch(
         """SELECT uscc, uscc_valid, name, legal_representative, registered_division, address,
                   registration_type, safety_licence_number, entered_on
              FROM exchange.enterprise
@@ -225,6 +262,7 @@ async def enterprise_page(
             ORDER BY uscc COLLATE "C" LIMIT $2""",
         after, limit, _escape_like(name_contains), registered_prefix, list(usccs) if usccs is not None else None,
     )
+    return [EnterpriseRow.from_record(row) for row in rows]
 
 
 @dataclass(frozen=True)
@@ -242,7 +280,7 @@ class CreditFilter:
 async def credit_record_page(
     source: Source, *, after: tuple[date, str] | None, inclusive: bool, limit: int,
     filter: CreditFilter, visibility: Visibility,
-) -> Sequence[Row]:
+) -> list[CreditRecordRow]:
     """Credit records of one province in (decision_date DESC, record_number DESC) order.
 
     ``inclusive`` admits a row equal to the cursor: the global order breaks ties between provinces
@@ -250,7 +288,7 @@ async def credit_record_page(
     """
     cursor_date, cursor_number = after if after else (None, None)
     comparison = "<=" if inclusive else "<"
-    return await source.fetch(
+    rows = await source.fetch(
         f"""SELECT {CREDIT_RECORD_COLUMNS} FROM exchange.credit_record
              WHERE {VISIBLE_CLAUSE}
                AND ($1::date IS NULL
@@ -266,6 +304,7 @@ async def credit_record_page(
         filter.subject_uscc, filter.subject_person_key, filter.polarity, filter.behaviour_code,
         filter.decided_from, filter.decided_to,
     )
+    return [CreditRecordRow.from_record(row) for row in rows]
 
 
 async def ping(source: Source) -> bool:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import gzip
+import logging
 import re
 import shutil
 import tempfile
@@ -22,6 +24,7 @@ import pytest
 from domain.clock import CHINA
 from gateway.app import create_app
 from gateway.demo import DEMO_PROVINCES
+from gateway.logs import JsonFormatter
 from gateway.operations import migrate_all, seed_all
 from gateway.settings import Settings, settings_from_mapping
 from sources.embedded import EmbeddedCluster, start_cluster
@@ -72,8 +75,10 @@ def make_settings(cluster: EmbeddedCluster, database: str = "postgres", **gatewa
         "central": {"dsn": dsn("central"), "pool_size": 4, "timeout_ms": 2000},
         "auth": {"secret": AUTH_SECRET},
         # The whole session shares one client address: a per-minute budget sized for one portal
-        # user would make later tests fail by the order they run in.  Rate tests set their own.
-        "limits": {"public_rate_per_minute": 1_000_000, "identity_rate_per_minute": 1_000_000},
+        # user would make later tests fail by the order they run in.  Rate tests set their own;
+        # so do the tests of the document-work and full-ID-number budgets (tests/hardening).
+        "limits": {"public_rate_per_minute": 1_000_000, "identity_rate_per_minute": 1_000_000,
+                   "document_cpu_ms_per_minute": 60_000_000, "full_id_numbers_per_hour": 1_000_000},
         "provinces": [
             {"code": code, "short_name": short, "name": name, "dsn": dsn(server), "pool_size": 4, "timeout_ms": 2000}
             for server, code, short, name in DEMO_PROVINCES
@@ -140,7 +145,39 @@ class _Recorder:
             await send(message)
 
         await self.app(scope, request, capture)
-        RESPONSES.append((public, b"".join(sent), b"".join(chunks)))
+        body = b"".join(chunks)
+        if body[:2] == b"\x1f\x8b":  # gzip-compressed answers are checked as the client reads them
+            body = gzip.decompress(body)
+        RESPONSES.append((public, b"".join(sent), body))
+
+
+class _LogLines(logging.Handler):
+    """Every log line of the session, formatted as production formats it (JSON lines)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.setFormatter(JsonFormatter())
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(self.format(record))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_secret_reaches_a_log() -> Iterator[None]:
+    """After the whole session: no log line held a DSN, a secret, a traceback or a full ID number."""
+    lines = _LogLines()
+    root = logging.getLogger()
+    previous = root.level
+    root.addHandler(lines)
+    root.setLevel(min(previous, logging.INFO) if previous else logging.INFO)
+    yield
+    root.removeHandler(lines)
+    root.setLevel(previous)
+    forbidden = ["postgresql://", "Traceback", SECRET, AUTH_SECRET, *KNOWN_ID_NUMBERS]
+    leaks = [line for line in lines.lines if any(word in line for word in forbidden)]
+    assert lines.lines, "the session logged nothing: the check would prove nothing"
+    assert not leaks, f"{len(leaks)} log lines leak internals, e.g. {leaks[0][:300]}"
 
 
 @pytest.fixture(scope="session", autouse=True)

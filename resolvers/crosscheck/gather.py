@@ -119,7 +119,7 @@ async def person_key_of_registration(ctx: Context, path: Path, number: str, reac
     provinces = ctx.province_codes
     gathered = await rows_across(ctx, path, provinces, q.REGISTRATIONS_BY_NUMBER, number)
     reach.note(provinces, gathered)
-    return next((rows[0]["person_key"] for rows in gathered.answers.values() if rows), None)
+    return next((rows[0].person_key for rows in gathered.answers.values() if rows), None)
 
 
 @dataclass

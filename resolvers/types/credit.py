@@ -15,7 +15,7 @@ from resolvers.context import Info
 from resolvers.crosscheck.loading import recognition_rules
 from resolvers.federation import path_of
 from resolvers.types.common import Province, province
-from sources.base import Row
+from sources.records import BlacklistRow, CreditRecordRow
 
 
 @strawberry.enum(description="记录性质：良好或不良。 Polarity of a credit record.")
@@ -127,29 +127,29 @@ class CreditRecord:
         return [Recognition.of(info, grant) for grant in grants]
 
     @classmethod
-    def from_row(cls, info: Info, code: str, row: Row) -> CreditRecord:
+    def from_row(cls, info: Info, code: str, row: CreditRecordRow) -> CreditRecord:
         return cls(
-            id=strawberry.ID(f"{code}:{row['record_number']}"),
-            record_number=row["record_number"],
+            id=strawberry.ID(f"{code}:{row.record_number}"),
+            record_number=row.record_number,
             province=province(info, code),
-            subject_kind=row["subject_kind"],
-            subject_uscc=row["subject_uscc"],
-            subject_name=row["subject_name"],
-            polarity=Polarity(row["polarity"]),
-            behaviour_code=row["behaviour_code"],
-            description=row["description"],
-            project_number=row["project_number"],
-            place_division=row["place_division"],
-            decision_number=row["decision_number"],
-            decision_date=row["decision_date"],
-            authority=row["authority"],
-            authority_level=row["authority_level"],
-            penalty=row["penalty"],
-            fine=row["fine"],
-            penalty_until=row["penalty_until"],
-            publish_from=row["publish_from"],
-            publish_to=row["publish_to"],
-            status=row["status"],
+            subject_kind=row.subject_kind,
+            subject_uscc=row.subject_uscc,
+            subject_name=row.subject_name,
+            polarity=Polarity(row.polarity),
+            behaviour_code=row.behaviour_code,
+            description=row.description,
+            project_number=row.project_number,
+            place_division=row.place_division,
+            decision_number=row.decision_number,
+            decision_date=row.decision_date,
+            authority=row.authority,
+            authority_level=row.authority_level,
+            penalty=row.penalty,
+            fine=row.fine,
+            penalty_until=row.penalty_until,
+            publish_from=row.publish_from,
+            publish_to=row.publish_to,
+            status=row.status,
         )
 
 
@@ -166,18 +166,16 @@ class BlacklistEntry:
     active: bool = strawberry.field(description="今日是否在名单内。 Whether the entry is active today.")
 
     @classmethod
-    def from_row(cls, info: Info, code: str, row: Row) -> BlacklistEntry:
+    def from_row(cls, info: Info, code: str, row: BlacklistRow) -> BlacklistEntry:
         return cls(
             province=province(info, code),
-            entry_number=row["entry_number"],
-            subject_name=row["subject_name"],
-            basis=row["basis"],
-            authority=row["authority"],
-            listed_on=row["listed_on"],
-            planned_release=row["planned_release"],
-            released_on=row["released_on"],
-            active=blacklist_is_active(
-                row["listed_on"], row["planned_release"], row["released_on"], info.context.today
-            ),
+            entry_number=row.entry_number,
+            subject_name=row.subject_name,
+            basis=row.basis,
+            authority=row.authority,
+            listed_on=row.listed_on,
+            planned_release=row.planned_release,
+            released_on=row.released_on,
+            active=blacklist_is_active(row.listed_on, row.planned_release, row.released_on, info.context.today),
         )
 

@@ -3,7 +3,6 @@ from every province that knows the enterprise, each item saying where it comes f
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import TYPE_CHECKING, Annotated, TypeVar
@@ -19,12 +18,14 @@ from resolvers.types.common import Coverage, DataConflict, Province, node_covera
 from resolvers.types.credit import BlacklistEntry, CreditRecord
 from resolvers.types.person import RegisteredPerson
 from sources import province_queries as q
-from sources.base import Row
+from sources.records import EnterpriseRow, ProjectPartyRow, QualificationCertificateRow, SourceRecord
 
 if TYPE_CHECKING:
     from resolvers.types.project import Project
 
 T = TypeVar("T")
+R = TypeVar("R", bound=SourceRecord)
+# (GraphQL field, attribute of both ``Enterprise`` and ``EnterpriseRow``) compared across provinces.
 _COMPARED_FIELDS = (("name", "name"), ("legalRepresentative", "legal_representative"))
 
 
@@ -51,15 +52,21 @@ class QualificationCertificate:
     province: Province = strawberry.field(description="证书所在省份。 Province holding the certificate.")
 
     @classmethod
-    def from_row(cls, info: Info, code: str, row: Row) -> QualificationCertificate:
+    def from_row(cls, info: Info, code: str, row: QualificationCertificateRow) -> QualificationCertificate:
         return cls(
-            certificate_number=row["certificate_number"],
-            issuing_authority=row["issuing_authority"],
-            issued_on=row["issued_on"],
-            valid_until=row["valid_until"],
-            status=row["status"],
-            status_changed_on=row["status_changed_on"],
-            items=[QualificationItem(**item) for item in json.loads(row["items"])],
+            certificate_number=row.certificate_number,
+            issuing_authority=row.issuing_authority,
+            issued_on=row.issued_on,
+            valid_until=row.valid_until,
+            status=row.status,
+            status_changed_on=row.status_changed_on,
+            items=[
+                QualificationItem(
+                    item_no=item.item_no, code=item.code, sequence=item.sequence, category=item.category,
+                    grade=item.grade,
+                )
+                for item in row.items
+            ],
             province=province(info, code),
         )
 
@@ -94,7 +101,7 @@ class Enterprise:
     registration_type: str | None = strawberry.field(description="登记注册类型。 Registration type.")
     safety_licence_number: str | None = strawberry.field(description="安全生产许可证编号。 Safety licence number.")
     node: strawberry.Private[FederatedNode]
-    rows: strawberry.Private[dict[str, Row]]
+    rows: strawberry.Private[dict[str, EnterpriseRow]]
     # Provinces the presence index names for this enterprise (they may hold records but no row).
     indexed: strawberry.Private[list[str]]
 
@@ -111,10 +118,10 @@ class Enterprise:
     def conflicts(self, info: Info) -> list[DataConflict]:
         found = []
         for code, row in self.rows.items():
-            for graphql_name, column in _COMPARED_FIELDS:
-                if row[column] != getattr(self, column):
-                    conflict = DataConflict(field_name=graphql_name, province=province(info, code), value=row[column])
-                    found.append(conflict)
+            for graphql_name, attribute in _COMPARED_FIELDS:
+                value = getattr(row, attribute)
+                if value != getattr(self, attribute):
+                    found.append(DataConflict(field_name=graphql_name, province=province(info, code), value=value))
         return found
 
     @strawberry.field(description="资质证书（所有省份）。 Qualification certificates from every province.")
@@ -141,12 +148,12 @@ class Enterprise:
 
     @strawberry.field(description="参与的项目（所有省份）。 Projects the enterprise takes part in, in every province.")
     async def projects(self, info: Info) -> list[ProjectParticipation]:
-        def build(info: Info, code: str, row: Row) -> ProjectParticipation:
+        def build(info: Info, code: str, row: ProjectPartyRow) -> ProjectParticipation:
             return ProjectParticipation(
-                role=row["role"],
-                stage=row["stage"],
+                role=row.role,
+                stage=row.stage,
                 province=province(info, code),
-                project_number=row["project_number"],
+                project_number=row.project_number,
             )
 
         return await self._each(info, q.PARTICIPATIONS_BY_USCC, build)
@@ -156,27 +163,29 @@ class Enterprise:
         await self.node.settle()
         return node_coverage(info, self.node)
 
-    def _each(self, info: Info, query: q.BatchQuery, build: Callable[[Info, str, Row], T]) -> Awaitable[list[T]]:
+    def _each(
+        self, info: Info, query: q.BatchQuery[R], build: Callable[[Info, str, R], T]
+    ) -> Awaitable[list[T]]:
         # Every routed province, not only those holding the enterprise's row: a province may hold
         # records, listings or certificates about an enterprise registered elsewhere.
         return self.node.collect(info, self.node.consulted, query, self.uscc, build)
 
     @classmethod
     def merge(
-        cls, uscc: str, rows: dict[str, Row], node: FederatedNode, indexed: list[str] | None = None
+        cls, uscc: str, rows: dict[str, EnterpriseRow], node: FederatedNode, indexed: list[str] | None = None
     ) -> Enterprise:
         """Registration facts from the registering province when it holds a row, else the first."""
         home = province_of_division(uscc_division(uscc))
         main = rows.get(home) or next(iter(rows.values()))
         return cls(
             uscc=uscc,
-            uscc_valid=main["uscc_valid"],
-            name=main["name"],
-            legal_representative=main["legal_representative"],
-            registered_division=main["registered_division"],
-            address=main["address"],
-            registration_type=main["registration_type"],
-            safety_licence_number=main["safety_licence_number"],
+            uscc_valid=main.uscc_valid,
+            name=main.name,
+            legal_representative=main.legal_representative,
+            registered_division=main.registered_division,
+            address=main.address,
+            registration_type=main.registration_type,
+            safety_licence_number=main.safety_licence_number,
             node=node,
             rows=rows,
             indexed=list(indexed or ()),

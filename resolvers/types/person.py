@@ -18,9 +18,10 @@ from resolvers.scalars import IdType
 from resolvers.types.common import Coverage, Province, node_coverage, province
 from resolvers.types.credit import BlacklistEntry, CreditRecord
 from sources import province_queries as q
-from sources.base import Row
+from sources.records import KeyPositionRow, RegistrationRow, SourceRecord
 
 T = TypeVar("T")
+R = TypeVar("R", bound=SourceRecord)
 
 
 def shown_id_number(info: Info, holding_province: str, id_number: str) -> str:
@@ -42,15 +43,15 @@ class Registration:
     province: Province = strawberry.field(description="注册省份。 Registering province.")
 
     @classmethod
-    def from_row(cls, info: Info, code: str, row: Row) -> Registration:
+    def from_row(cls, info: Info, code: str, row: RegistrationRow) -> Registration:
         return cls(
-            registration_number=row["registration_number"],
-            category=row["category"],
-            specialty=row["specialty"],
-            employer_uscc=row["employer_uscc"],
-            registered_on=row["registered_on"],
-            valid_until=row["valid_until"],
-            status=row["status"],
+            registration_number=row.registration_number,
+            category=row.category,
+            specialty=row.specialty,
+            employer_uscc=row.employer_uscc,
+            registered_on=row.registered_on,
+            valid_until=row.valid_until,
+            status=row.status,
             province=province(info, code),
         )
 
@@ -67,11 +68,11 @@ class RegisteredPerson:
     id_holder: strawberry.Private[str]
 
     @classmethod
-    def from_row(cls, info: Info, code: str, row: Row) -> RegisteredPerson:
+    def from_row(cls, info: Info, code: str, row: RegistrationRow) -> RegisteredPerson:
         return cls(
-            name=row["name"],
-            id_type=row["id_type"],
-            id_number=row["id_number"],
+            name=row.name,
+            id_type=row.id_type,
+            id_number=row.id_number,
             registration=Registration.from_row(info, code, row),
             id_holder=code,
         )
@@ -90,16 +91,16 @@ class KeyPosition:
     province: Province = strawberry.field(description="项目所在省份。 Province of the project.")
 
     @classmethod
-    def from_row(cls, info: Info, code: str, row: Row) -> KeyPosition:
+    def from_row(cls, info: Info, code: str, row: KeyPositionRow) -> KeyPosition:
         return cls(
-            role=row["role"],
-            name=row["name"],
-            registration_number=row["registration_number"],
-            employer_uscc=row["employer_uscc"],
-            project_number=row["project_number"],
-            start_date=row["start_date"],
-            end_date=row["end_date"],
-            change_document=row["change_document"],
+            role=row.role,
+            name=row.name,
+            registration_number=row.registration_number,
+            employer_uscc=row.employer_uscc,
+            project_number=row.project_number,
+            start_date=row.start_date,
+            end_date=row.end_date,
+            change_document=row.change_document,
             province=province(info, code),
         )
 
@@ -158,6 +159,6 @@ class Person:
 
 
     def _each(
-        self, info: Info, provinces: list[str], query: q.BatchQuery, build: Callable[[Info, str, Row], T]
+        self, info: Info, provinces: list[str], query: q.BatchQuery[R], build: Callable[[Info, str, R], T]
     ) -> Awaitable[list[T]]:
         return self.node.collect(info, provinces, query, self.person_key, build)

@@ -15,9 +15,10 @@ from resolvers.types.common import Coverage, Province, node_coverage, province
 from resolvers.types.enterprise import Enterprise
 from resolvers.types.person import KeyPosition
 from sources import province_queries as q
-from sources.base import Row
+from sources.records import ProjectPartyRow, ProjectRow, ProjectStageRow, SourceRecord
 
 T = TypeVar("T")
+R = TypeVar("R", bound=SourceRecord)
 
 
 @strawberry.type(
@@ -61,18 +62,18 @@ class Project:
 
     @strawberry.field(description="阶段备案。 Lifecycle filings in order.")
     async def stages(self, info: Info) -> list[ProjectStage]:
-        def build(_: Info, __: str, row: Row) -> ProjectStage:
+        def build(_: Info, __: str, row: ProjectStageRow) -> ProjectStage:
             return ProjectStage(
-                record_number=row["record_number"], stage=row["stage"], filed_on=row["filed_on"],
-                enterprise_uscc=row["enterprise_uscc"], amount=row["amount"],
+                record_number=row.record_number, stage=row.stage, filed_on=row.filed_on,
+                enterprise_uscc=row.enterprise_uscc, amount=row.amount,
             )
 
         return await self._each(info, q.STAGES_BY_PROJECT, build)
 
     @strawberry.field(description="参建单位。 Parties of the project.")
     async def parties(self, info: Info) -> list[ProjectParty]:
-        def build(_: Info, __: str, row: Row) -> ProjectParty:
-            return ProjectParty(role=row["role"], stage=row["stage"], uscc=row["uscc"])
+        def build(_: Info, __: str, row: ProjectPartyRow) -> ProjectParty:
+            return ProjectParty(role=row.role, stage=row.stage, uscc=row.uscc)
 
         return await self._each(info, q.PARTIES_BY_PROJECT, build)
 
@@ -90,14 +91,16 @@ class Project:
         return node_coverage(info, self.node)
 
 
-    def _each(self, info: Info, query: q.BatchQuery, build: Callable[[Info, str, Row], T]) -> Awaitable[list[T]]:
+    def _each(
+        self, info: Info, query: q.BatchQuery[R], build: Callable[[Info, str, R], T]
+    ) -> Awaitable[list[T]]:
         return self.node.collect(info, [self.province.code], query, self.number, build)
 
     @classmethod
-    def from_row(cls, info: Info, code: str, row: Row, node: FederatedNode) -> Project:
+    def from_row(cls, info: Info, code: str, row: ProjectRow, node: FederatedNode) -> Project:
         return cls(
-            number=row["project_number"], provincial_number=row["provincial_number"],
-            investment_code=row["investment_code"], name=row["name"], location_division=row["location_division"],
-            category=row["category"], owner_uscc=row["owner_uscc"], total_investment=row["total_investment"],
-            state_funds_ratio=row["state_funds_ratio"], status=row["status"], province=province(info, code), node=node,
+            number=row.project_number, provincial_number=row.provincial_number,
+            investment_code=row.investment_code, name=row.name, location_division=row.location_division,
+            category=row.category, owner_uscc=row.owner_uscc, total_investment=row.total_investment,
+            state_funds_ratio=row.state_funds_ratio, status=row.status, province=province(info, code), node=node,
         )
