@@ -25,14 +25,14 @@ from resolvers.scalars import USCC
 from resolvers.statistics import asked_provinces
 from resolvers.types.common import Coverage, Province, coverage, province
 from sources import statistics_queries as sq
-from sources.base import Row
+from sources.records import TenderAwardRow
 
 # Stated in the schema; ``first`` is checked once, before execution, against [limits] max_page_size.
 MAX_WINNERS = 500
 _PROVINCE_CODE = re.compile(r"^\d{2}0000$")
 
 # An award as the gateway keeps it between the two rounds: (award province, award row).
-Award = tuple[str, Row]
+Award = tuple[str, TenderAwardRow]
 
 
 @strawberry.type(description="一次中标（招投标阶段备案）。 One tender award (中标 filing).")
@@ -48,8 +48,8 @@ class TenderAward:
     def of(cls, info: Info, award: Award) -> TenderAward:
         code, row = award
         return cls(
-            province=province(info, code), record_number=row["record_number"], project_number=row["project_number"],
-            project_name=row["project_name"], amount=row["amount"], awarded_on=row["filed_on"],
+            province=province(info, code), record_number=row.record_number, project_number=row.project_number,
+            project_name=row.project_name, amount=row.amount, awarded_on=row.filed_on,
         )
 
 
@@ -128,14 +128,14 @@ def home_of(uscc: str) -> str:
     return province_of_division(uscc_division(uscc))
 
 
-def group_awards(answers: Mapping[str, Sequence[Row]]) -> dict[str, list[Award]]:
+def group_awards(answers: Mapping[str, Sequence[TenderAwardRow]]) -> dict[str, list[Award]]:
     """Awards of every province by winner USCC, each winner's awards by date."""
     by_winner: dict[str, list[Award]] = {}
     for code, rows in answers.items():
         for row in rows:
-            by_winner.setdefault(row["uscc"], []).append((code, row))
+            by_winner.setdefault(row.uscc, []).append((code, row))
     for awards in by_winner.values():
-        awards.sort(key=lambda a: (a[1]["filed_on"], a[0], a[1]["record_number"]))
+        awards.sort(key=lambda a: (a[1].filed_on, a[0], a[1].record_number))
     return by_winner
 
 
@@ -150,8 +150,8 @@ def usccs_by_home(usccs: Sequence[str], askable: Sequence[str]) -> dict[str, lis
 
 
 async def _awards(ctx: Context, path: tuple[str | int, ...], provinces: list[str], period: tuple[date, date],
-                  home: str | None) -> Gathered[Sequence[Row]]:
-    async def fetch(code: str) -> Sequence[Row]:
+                  home: str | None) -> Gathered[Sequence[TenderAwardRow]]:
+    async def fetch(code: str) -> Sequence[TenderAwardRow]:
         source = ctx.sources.provinces[code].source
         return await sq.cross_province_awards(source, code, period_from=period[0], period_to=period[1], home=home)
 
@@ -172,10 +172,10 @@ async def _bad_counts(ctx: Context, path: tuple[str | int, ...], wanted: dict[st
 def _winner(info: Info, uscc: str, awards: list[Award], counts: Mapping[str, int]) -> CrossProvinceWinner:
     return CrossProvinceWinner(
         uscc=USCC(uscc),
-        name=next((row["enterprise_name"] for _, row in awards if row["enterprise_name"]), None),
+        name=next((row.enterprise_name for _, row in awards if row.enterprise_name), None),
         home_province=province(info, home_of(uscc)),
         awards=[TenderAward.of(info, a) for a in awards],
-        award_amount=sum((row["amount"] or Decimal(0) for _, row in awards), Decimal(0)),
+        award_amount=sum((row.amount or Decimal(0) for _, row in awards), Decimal(0)),
         bad_records_at_home=counts.get(uscc),
     )
 

@@ -22,8 +22,8 @@ from resolvers.federation import gather, path_of
 from resolvers.types.common import Coverage, Province, coverage, province
 from resolvers.types.credit import Polarity
 from sources import statistics_queries as sq
-from sources.base import Row
 from sources.errors import SourceError
+from sources.records import StatisticsGroupRow
 
 
 @strawberry.enum(description="统计维度。 A dimension credit statistics can be grouped by.")
@@ -126,16 +126,16 @@ class Tally:
     fine_total: Decimal = Decimal(0)
 
 
-def merge_partials(partials: Mapping[str, Sequence[Row]], by_province: bool) -> dict[GroupKey, Tally]:
+def merge_partials(partials: Mapping[str, Sequence[StatisticsGroupRow]], by_province: bool) -> dict[GroupKey, Tally]:
     """Add up the provinces' partial groups; the province is part of the key only if grouped by."""
     merged: dict[GroupKey, Tally] = {}
-    for code, rows in partials.items():
-        for row in rows:
-            key = (code if by_province else None, row["party"], row["category"], row["national"], row["year"],
-                   row["polarity"])
+    for code, groups in partials.items():
+        for group in groups:
+            key = (code if by_province else None, group.party, group.category, group.national, group.year,
+                   group.polarity)
             tally = merged.setdefault(key, Tally())
-            tally.count += row["records"]
-            tally.fine_total += row["fine_total"]
+            tally.count += group.records
+            tally.fine_total += group.fine_total
     return merged
 
 
@@ -200,7 +200,7 @@ async def credit_statistics(
     crosswalk = await _crosswalk(ctx, path) if needs_codes else {}
     visibility = ctx.identity.record_visibility(ctx.today)
 
-    async def aggregate(code: str) -> Sequence[Row]:
+    async def aggregate(code: str) -> Sequence[StatisticsGroupRow]:
         return await sq.credit_statistics(
             ctx.sources.provinces[code].source, grouping=grouping, filter=pushed, visibility=visibility,
             crosswalk=(crosswalk or {}).get(code, {}),

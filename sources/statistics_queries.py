@@ -21,12 +21,13 @@ from dataclasses import dataclass
 from datetime import date
 
 from sources import central_queries
-from sources.base import Row, Source
+from sources.base import Source
 
 # The one definition of "which records may this request see", shared with the lists so that a
 # statistic never counts a record the same caller could not list.  It reads $2 (public_on) and
 # $3 (drafts of this province allowed): every statement below keeps those two positions for it.
 from sources.province_queries import VISIBLE_CLAUSE, Visibility
+from sources.records import StatisticsGroupRow, TenderAwardRow
 
 # National codes are `<party letter><version digit>-<category>-<item>` (建市[2007]9号): A1 … E1.
 # Local code sets start with a province prefix (SH, JS, ZJ, AH or P + two digits), never this.
@@ -89,18 +90,19 @@ SELECT CASE WHEN $9::boolean THEN CASE WHEN national THEN split_part(code, '-', 
 async def credit_statistics(
     source: Source, *, grouping: StatisticsGrouping, filter: StatisticsFilter, visibility: Visibility,
     crosswalk: Mapping[str, str],
-) -> Sequence[Row]:
+) -> list[StatisticsGroupRow]:
     """One GROUP BY over this province's visible credit records; ``crosswalk`` is local → national.
 
-    Rows: party, category, national, year, polarity (NULL unless grouped), records, fine_total.
+    Groups: party, category, national, year, polarity (None unless grouped), records, fine_total.
     """
     locals_, nationals = list(crosswalk), list(crosswalk.values())
-    return await source.fetch(
+    rows = await source.fetch(
         CREDIT_STATISTICS_SQL,
         filter.polarity, *visibility.args(source.name), locals_, nationals,
         filter.decided_from, filter.decided_to, filter.code_prefix,
         grouping.party, grouping.category, grouping.year, grouping.polarity,
     )
+    return [StatisticsGroupRow.from_record(row) for row in rows]
 
 
 async def crosswalks(central: Source) -> dict[str, dict[str, str]]:
@@ -131,14 +133,15 @@ SELECT s.record_number, s.project_number, p.name AS project_name, s.enterprise_u
 
 async def cross_province_awards(
     source: Source, province: str, *, period_from: date, period_to: date, home: str | None
-) -> Sequence[Row]:
+) -> list[TenderAwardRow]:
     """Tender awards (中标) filed in ``province`` in the period to enterprises registered elsewhere.
 
     ``home`` (a province code) keeps only winners registered there.
     """
-    return await source.fetch(
+    rows = await source.fetch(
         CROSS_PROVINCE_AWARDS_SQL, period_from, period_to, province[:2], home[:2] if home else None
     )
+    return [TenderAwardRow.from_record(row) for row in rows]
 
 
 # Bad records counted at home: published, inside their publication window on `as_of`, and visible

@@ -172,7 +172,7 @@ async def test_regulator_visibility_counts_retained_records_and_own_drafts(stack
                 source, grouping=StatisticsGrouping(), filter=StatisticsFilter(),
                 visibility=Visibility(public_on=None, drafts_of=drafts_of), crosswalk=crosswalk,
             )
-            counts[drafts_of] = rows[0]["records"]
+            counts[drafts_of] = rows[0].records
     finally:
         await source.close()
         await central.close()

@@ -9,6 +9,7 @@ import pytest
 
 from domain.errors import BadUserInput
 from resolvers.business import default_period, group_awards, home_of, usccs_by_home
+from sources.records import TenderAwardRow
 
 JS = "91320707468935960G"
 ZJ = "91330502987465112N"
@@ -31,11 +32,12 @@ def test_home_is_the_division_inside_the_uscc() -> None:
 
 
 def test_awards_are_grouped_by_winner_in_date_order() -> None:
-    def award(number: str, uscc: str, day: int) -> dict[str, object]:
-        return {"record_number": number, "uscc": uscc, "filed_on": date(2026, 1, day)}
+    def award(number: str, uscc: str, day: int) -> TenderAwardRow:
+        return TenderAwardRow(record_number=number, project_number="P", project_name="项目", uscc=uscc,
+                              enterprise_name=None, amount=None, filed_on=date(2026, 1, day))
 
     grouped = group_awards({"310000": [award("b", JS, 9), award("c", ZJ, 1)], "330000": [award("a", JS, 3)]})
-    assert [(code, row["record_number"]) for code, row in grouped[JS]] == [("330000", "a"), ("310000", "b")]
+    assert [(code, row.record_number) for code, row in grouped[JS]] == [("330000", "a"), ("310000", "b")]
     assert len(grouped[ZJ]) == 1
 
 

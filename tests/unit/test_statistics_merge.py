@@ -5,11 +5,12 @@ from __future__ import annotations
 from decimal import Decimal
 
 from resolvers.statistics import StatisticsDimension, Tally, _sort_key, grouping_of, merge_partials
+from sources.records import StatisticsGroupRow
 
 
-def _row(party: str | None, records: int, fine: str = "0", year: int | None = None) -> dict[str, object]:
-    return {"party": party, "category": None, "national": party is not None and party[1].isdigit(), "year": year,
-            "polarity": None, "records": records, "fine_total": Decimal(fine)}
+def _row(party: str | None, records: int, fine: str = "0", year: int | None = None) -> StatisticsGroupRow:
+    return StatisticsGroupRow(party=party, category=None, national=party is not None and party[1].isdigit(),
+                              year=year, polarity=None, records=records, fine_total=Decimal(fine))
 
 
 def test_same_group_from_several_provinces_is_added_up() -> None:
