@@ -11,7 +11,7 @@ import strawberry
 from resolvers.context import Info
 from resolvers.permissions import Role, requires
 from sources import audit_queries
-from sources.base import Row
+from sources.records import AuditEntryRow
 
 
 @strawberry.type(description="审计记录涉及的对象。 A subject an audited query touched.")
@@ -37,13 +37,14 @@ class AuditEntry:
     hash: str = strawberry.field(description="本条记录的哈希。 Hash of this entry.")
 
     @classmethod
-    def from_row(cls, row: Row) -> AuditEntry:
-        subjects = json.loads(row["payload"]).get("subjects", [])
+    def from_row(cls, row: AuditEntryRow) -> AuditEntry:
+        # The subjects are read from the hashed JSON payload the gateway wrote (gateway.audit), not a column.
+        subjects = json.loads(row.payload).get("subjects", [])
         return cls(
-            seq=row["seq"], entry_id=strawberry.ID(row["entry_id"]), at=row["at"].isoformat(), actor=row["actor"],
-            org=row["org"], province=row["province"], roles=list(row["roles"]), client_address=row["client_addr"],
-            operation=row["operation"], subjects=[AuditSubject(kind=s["kind"], key=s["key"]) for s in subjects],
-            result_count=row["result_count"], prev_hash=row["prev_hash"], hash=row["hash"],
+            seq=row.seq, entry_id=strawberry.ID(row.entry_id), at=row.at.isoformat(), actor=row.actor,
+            org=row.org, province=row.province, roles=list(row.roles), client_address=row.client_addr,
+            operation=row.operation, subjects=[AuditSubject(kind=s["kind"], key=s["key"]) for s in subjects],
+            result_count=row.result_count, prev_hash=row.prev_hash, hash=row.hash,
         )
 
 

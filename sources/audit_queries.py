@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sources.base import Row, Source
+from sources.records import AuditEntryRow
 
 _COLUMNS = """seq, entry_id::text AS entry_id, at, actor, org, province, roles, client_addr, operation,
               subject_keys, result_count, payload, prev_hash, hash"""
@@ -41,9 +42,9 @@ class AuditFilter:
     before_seq: int | None = None
 
 
-async def entries(source: Source, f: AuditFilter, limit: int) -> Sequence[Row]:
-    """Newest first."""
-    return await source.fetch(
+async def entries(source: Source, f: AuditFilter, limit: int) -> list[AuditEntryRow]:
+    """Newest first, as typed entries (the ``auditLog`` query reads them)."""
+    rows = await source.fetch(
         f"""SELECT {_COLUMNS} FROM central.audit_log
              WHERE ($1::text IS NULL OR actor = $1)
                AND ($2::text IS NULL OR org = $2)
@@ -56,10 +57,12 @@ async def entries(source: Source, f: AuditFilter, limit: int) -> Sequence[Row]:
              ORDER BY seq DESC LIMIT $9""",
         f.actor, f.org, f.province, f.subject_key, f.operation, f.since, f.until, f.before_seq, limit,
     )
+    return [AuditEntryRow.from_record(row) for row in rows]
 
 
 async def chain(source: Source, after_seq: int, limit: int) -> Sequence[Row]:
-    """Entries in chain order, for verification in batches."""
+    """Entries in chain order, for verification in batches (driver rows: the verifier compares
+    columns with the hashed payload by name)."""
     return await source.fetch(
         f"SELECT {_COLUMNS} FROM central.audit_log WHERE seq > $1 ORDER BY seq LIMIT $2", after_seq, limit
     )
