@@ -180,10 +180,11 @@ def _claimed_projects(provinces: Collection[str], answers: Mapping[str, Iterable
     (``gather._claimed``); read straight from the claim facts, the only kind round 2 needs."""
     wanted: dict[str, list[str]] = {}
     for fact in (fact for facts in answers.values() for fact in facts if fact.kind == "claim"):
-        if fact["claimed_province"] in provinces:
-            numbers = wanted.setdefault(fact["claimed_province"], [])
-            if fact["project_number"] not in numbers:
-                numbers.append(fact["project_number"])
+        claim = fact.payload
+        if claim.claimed_province in provinces:
+            numbers = wanted.setdefault(claim.claimed_province, [])
+            if claim.project_number not in numbers:
+                numbers.append(claim.project_number)
     return wanted
 
 

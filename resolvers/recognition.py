@@ -18,7 +18,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the record types only: the rules stay free of any database code
+    from sources.records import CodePayload, CrosswalkPayload, DecisionPayload
 
 # `<party><version>-<category>-<item>` (建市[2007]9号).  Category G is the seed's (assumed) category
 # of national good-behaviour codes (D1-G-02 省级优质工程奖): without it, an award would lose its
@@ -121,17 +124,17 @@ class RecognitionRules:
 
 
 def rules_from_rows(
-    codes: Iterable[Mapping[str, Any]], crosswalk: Iterable[Mapping[str, Any]], decisions: Iterable[Mapping[str, Any]]
+    codes: Iterable[CodePayload], crosswalk: Iterable[CrosswalkPayload], decisions: Iterable[DecisionPayload]
 ) -> RecognitionRules:
     """Build the snapshot from the central tables' rows (dictionary, crosswalk, decisions)."""
     return RecognitionRules(
-        national=frozenset(r["code"] for r in codes if _province(r["province_code"]) == NATIONAL_PROVINCE),
-        crosswalk={(_province(r["province_code"]), r["local_code"]): r["national_code"] for r in crosswalk},
+        national=frozenset(r.code for r in codes if _province(r.province_code) == NATIONAL_PROVINCE),
+        crosswalk={(_province(r.province_code), r.local_code): r.national_code for r in crosswalk},
         decisions=tuple(
             Decision(
-                recognising=_province(r["recognising_province"]), origin=_province(r["origin_province"]),
-                local_code=r["local_code"], decided_by=r["decided_by"], basis=r["basis"],
-                effective_from=r["effective_from"], effective_to=r["effective_to"], id=r["id"],
+                recognising=_province(r.recognising_province), origin=_province(r.origin_province),
+                local_code=r.local_code, decided_by=r.decided_by, basis=r.basis,
+                effective_from=r.effective_from, effective_to=r.effective_to, id=r.id,
             )
             for r in decisions
         ),

@@ -21,6 +21,23 @@ from decimal import Decimal
 from typing import Any
 
 from sources.base import Source
+from sources.records import (
+    BlacklistPayload,
+    CertificatePayload,
+    ClaimPayload,
+    CodePayload,
+    CrosswalkPayload,
+    DecisionPayload,
+    FilingPayload,
+    ListingPayload,
+    PartyPayload,
+    PersonPayload,
+    ProjectPayload,
+    RecordPayload,
+    RegistrationPayload,
+    SourceRecord,
+    TenurePayload,
+)
 
 # Payload fields decoded from their JSON text form.
 _DATE_FIELDS = frozenset({
@@ -32,15 +49,27 @@ _DECIMAL_FIELDS = frozenset({"amount"})
 _PROVINCE_FIELDS = frozenset({"claimed_province", "province_code", "recognising_province", "origin_province"})
 
 
-@dataclass(frozen=True)
+# The typed payload of each fact kind: the JSON keys the statements below build are read here only.
+PAYLOADS: dict[str, type[SourceRecord]] = {
+    "listing": ListingPayload, "certificate": CertificatePayload, "record": RecordPayload,
+    "blacklist": BlacklistPayload, "filing": FilingPayload, "claim": ClaimPayload, "person": PersonPayload,
+    "registration": RegistrationPayload, "tenure": TenurePayload, "project": ProjectPayload,
+    "party": PartyPayload, "code": CodePayload, "crosswalk": CrosswalkPayload, "decision": DecisionPayload,
+}
+
+
+@dataclass(frozen=True, slots=True)
 class Fact:
-    """One fact about a subject: its kind ('listing', 'record', ...) and its column values."""
+    """One fact about a subject: its kind ('listing', 'record', ...) and its typed payload
+    (``PAYLOADS[kind]``)."""
 
     kind: str
-    values: dict[str, Any]
+    payload: Any
 
-    def __getitem__(self, name: str) -> Any:
-        return self.values[name]
+    @classmethod
+    def of(cls, kind: str, payload: str) -> Fact:
+        """The fact of one ``(kind, payload)`` row, its JSON decoded into the kind's record."""
+        return cls(kind, PAYLOADS[kind].from_record(decode(payload)))
 
 
 @dataclass(frozen=True)
@@ -56,7 +85,7 @@ async def fetch_facts(source: Source, query: FactQuery, keys: Sequence[str]) -> 
     rows = await source.fetch(query.sql, list(keys))
     grouped: dict[str, list[Fact]] = defaultdict(list)
     for row in rows:
-        grouped[row["key"]].append(Fact(row["kind"], decode(row["payload"])))
+        grouped[row["key"]].append(Fact.of(row["kind"], row["payload"]))
     return [grouped.get(key, []) for key in keys]
 
 
@@ -195,4 +224,4 @@ async def recognition_rules(central: Source) -> list[Fact]:
                                                 'effective_from', effective_from, 'effective_to', effective_to)::text
              FROM central.recognition_decision"""
     )
-    return [Fact(row["kind"], decode(row["payload"])) for row in rows]
+    return [Fact.of(row["kind"], row["payload"]) for row in rows]

@@ -203,33 +203,33 @@ class PersonFacts:
     blacklist: list[Listed] = field(default_factory=list)
 
 
-# ---- from the sources' fact rows -------------------------------------------------------------
+# ---- from the sources' fact records ----------------------------------------------------------
 
-_Builder = Callable[[str, dict[str, Any]], object]
+# Each builder receives the kind's payload record (``sources.crosscheck_queries.PAYLOADS``).
+_Builder = Callable[[str, Any], object]
 _BUILDERS: dict[str, _Builder] = {
-    "listing": lambda p, v: Listing(p, v["name"], v["legal_representative"], v["registered_division"]),
+    "listing": lambda p, v: Listing(p, v.name, v.legal_representative, v.registered_division),
     "certificate": lambda p, v: Certificate(
-        p, v["certificate_number"], v["issued_on"], v["valid_until"], v["status"], v["status_changed_on"]),
+        p, v.certificate_number, v.issued_on, v.valid_until, v.status, v.status_changed_on),
     "record": lambda p, v: Record(
-        p, v["record_number"], v["polarity"], v["behaviour_code"], v["project_number"], v["decision_date"],
-        v["decision_number"], v["publish_from"], v["publish_to"]),
+        p, v.record_number, v.polarity, v.behaviour_code, v.project_number, v.decision_date,
+        v.decision_number, v.publish_from, v.publish_to),
     "blacklist": lambda p, v: Listed(
-        p, v["entry_number"], v["basis"], v["authority"], v["listed_on"], v["planned_release"], v["released_on"]),
+        p, v.entry_number, v.basis, v.authority, v.listed_on, v.planned_release, v.released_on),
     "filing": lambda p, v: Filing(
-        p, v["record_number"], v["project_number"], v["stage"], v["filed_on"], v["enterprise_uscc"], v["amount"]),
+        p, v.record_number, v.project_number, v.stage, v.filed_on, v.enterprise_uscc, v.amount),
     "claim": lambda p, v: Claim(
-        p, v["id"], v["project_number"], v["claimed_province"], v["role"], v["amount"], v["completed_on"]),
+        p, v.id, v.project_number, v.claimed_province, v.role, v.amount, v.completed_on),
     "registration": lambda p, v: RegistrationFact(
-        p, v["registration_number"], v["category"], v["employer_uscc"], v["registered_on"], v["valid_until"],
-        v["status"]),
+        p, v.registration_number, v.category, v.employer_uscc, v.registered_on, v.valid_until, v.status),
     "tenure": lambda p, v: Tenure(
-        p, v["project_number"], v["role"], v["registration_number"], v["start_date"], v["end_date"],
-        v["change_document"], v["completed_on"]),
+        p, v.project_number, v.role, v.registration_number, v.start_date, v.end_date,
+        v.change_document, v.completed_on),
 }
 
 
 def _build(province: str, fact: Fact) -> Any:
-    return _BUILDERS[fact.kind](province, fact.values)
+    return _BUILDERS[fact.kind](province, fact.payload)
 
 
 _ENTERPRISE_LISTS = {
@@ -255,7 +255,7 @@ def person_facts(person_key: str, answers: Mapping[str, Iterable[Fact]]) -> Pers
     for province, rows in answers.items():
         for row in rows:
             if row.kind == "person":
-                facts.holders[province] = row["name"]
+                facts.holders[province] = row.payload.name
             elif row.kind in _PERSON_LISTS:
                 getattr(facts, _PERSON_LISTS[row.kind]).append(_build(province, row))
     return facts
@@ -267,5 +267,5 @@ def project_facts(province: str, number: str, rows: Iterable[Fact]) -> ProjectFa
     if not any(row.kind == "project" for row in rows):
         return None
     filings = tuple(_build(province, r) for r in rows if r.kind == "filing")
-    parties = tuple(Party(province, number, r["uscc"], r["role"]) for r in rows if r.kind == "party")
+    parties = tuple(Party(province, number, r.payload.uscc, r.payload.role) for r in rows if r.kind == "party")
     return ProjectFacts(province, number, filings, parties)

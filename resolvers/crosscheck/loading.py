@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from typing import Any
 
 from aiodataloader import DataLoader
 
@@ -58,9 +59,9 @@ class RequestScope:
             message = f"{exc.message}; mutual-recognition rules unavailable, local codes count as unrecognised"
             ctx.report(type(exc)(exc.source, message, sent=exc.sent), path)
             return RecognitionRules.unavailable()
-        by_kind: dict[str, list[dict]] = {"code": [], "crosswalk": [], "decision": []}
+        by_kind: dict[str, list[Any]] = {"code": [], "crosswalk": [], "decision": []}
         for fact in facts:
-            by_kind[fact.kind].append(fact.values)
+            by_kind[fact.kind].append(fact.payload)
         return rules_from_rows(by_kind["code"], by_kind["crosswalk"], by_kind["decision"])
 
 

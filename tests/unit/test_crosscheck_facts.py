@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from resolvers.crosscheck.facts import Claim, Filing, enterprise_facts, person_facts, project_facts
 from sources.crosscheck_queries import Fact, decode
+from sources.records import ClaimPayload, FilingPayload, ListingPayload, PartyPayload, PersonPayload, ProjectPayload
 
 SH, JS = "310000", "320000"
 USCC = "91320106MA1MY3X45H"
@@ -23,11 +24,11 @@ def test_payloads_decode_dates_exact_amounts_and_padded_provinces() -> None:
 
 
 def test_enterprise_facts_keep_their_province() -> None:
-    filing = Fact("filing", {"record_number": "HT1", "project_number": "P1", "stage": "合同备案",
-                             "filed_on": date(2026, 1, 1), "enterprise_uscc": USCC, "amount": Decimal("1")})
-    claim = Fact("claim", {"id": 3, "project_number": "P1", "claimed_province": SH, "role": "施工",
-                           "amount": None, "completed_on": None})
-    listing = Fact("listing", {"name": "甲", "legal_representative": "张", "registered_division": "320106"})
+    filing = Fact("filing", FilingPayload(record_number="HT1", project_number="P1", stage="合同备案",
+                                          filed_on=date(2026, 1, 1), enterprise_uscc=USCC, amount=Decimal("1")))
+    claim = Fact("claim", ClaimPayload(id=3, project_number="P1", claimed_province=SH, role="施工",
+                                       amount=None, completed_on=None))
+    listing = Fact("listing", ListingPayload(name="甲", legal_representative="张", registered_division="320106"))
     facts = enterprise_facts(USCC, {SH: [filing, listing], JS: [claim, listing]})
     assert facts.filings == [Filing(SH, "HT1", "P1", "合同备案", date(2026, 1, 1), USCC, Decimal("1"))]
     assert facts.claims == [Claim(JS, 3, "P1", SH, "施工", None, None)]
@@ -35,11 +36,11 @@ def test_enterprise_facts_keep_their_province() -> None:
 
 
 def test_person_facts_and_projects() -> None:
-    person = person_facts("k", {JS: [Fact("person", {"name": "王五"})], SH: []})
+    person = person_facts("k", {JS: [Fact("person", PersonPayload(name="王五"))], SH: []})
     assert person.holders == {JS: "王五"}
     assert project_facts(SH, "P1", []) is None  # the province holds no such project
-    found = project_facts(SH, "P1", [Fact("project", {"name": "x", "owner_uscc": USCC}),
-                                      Fact("party", {"uscc": USCC, "role": "施工"})])
+    found = project_facts(SH, "P1", [Fact("project", ProjectPayload(name="x", owner_uscc=USCC)),
+                                      Fact("party", PartyPayload(uscc=USCC, role="施工"))])
     assert found is not None and found.parties[0].role == "施工" and found.filings == ()
 
 

@@ -13,6 +13,7 @@ from resolvers.recognition import (
     category_of,
     rules_from_rows,
 )
+from sources.records import CodePayload, CrosswalkPayload, DecisionPayload
 
 SH, JS, ZJ = "310000", "320000", "330000"
 ALL = [SH, JS, ZJ]
@@ -102,10 +103,10 @@ def test_good_behaviour_awards_follow_the_same_rule() -> None:
 
 def test_rules_from_central_rows() -> None:
     rules = rules_from_rows(
-        [{"code": "D1-2-04", "province_code": "000000"}, {"code": "JS-ZB-01", "province_code": JS}],
-        [{"province_code": JS, "local_code": "JS-SG-02", "national_code": "D1-5-01"}],
-        [{"id": 7, "recognising_province": SH + " ", "origin_province": JS, "local_code": "JS-ZB-02",
-          "decided_by": "x", "basis": "y", "effective_from": date(2019, 1, 1), "effective_to": None}],
+        [CodePayload("D1-2-04", "000000"), CodePayload("JS-ZB-01", JS)],
+        [CrosswalkPayload(province_code=JS, local_code="JS-SG-02", national_code="D1-5-01")],
+        [DecisionPayload(id=7, recognising_province=SH + " ", origin_province=JS, local_code="JS-ZB-02",
+                         decided_by="x", basis="y", effective_from=date(2019, 1, 1), effective_to=None)],
     )
     assert rules.national == frozenset({"D1-2-04"})
     assert rules.crosswalk == {(JS, "JS-SG-02"): "D1-5-01"}
