@@ -61,7 +61,7 @@ class GatewayMetrics:
     def observe(self, scope: Scope, status: int, body: bytes, seconds: float) -> None:
         """Count one finished /graphql request."""
         context = scope.get("state", {}).get("yrd_context")
-        operation = (getattr(context, "operation_name", None) or "anonymous")[:64]
+        operation = _operation_label(getattr(context, "operation_name", None))
         codes = _error_codes(body) if status >= 400 or b'"errors"' in body[:_MAX_ERROR_BODY] else []
         outcome = "rejected" if status >= 400 else ("error" if codes else "ok")
         self.requests.labels(operation, outcome).inc()
@@ -97,6 +97,14 @@ class GatewayMetrics:
                 self.index_lag_unknown.labels(code).set(1 if unknown else 0)
                 if not unknown:
                     self.index_lag.labels(code).set(entry.lag_ms)
+
+
+def _operation_label(name: object) -> str:
+    """The operation name as a label: a short name, else 'anonymous' (a hostile client may send any
+    JSON value, or millions of distinct names: labels beyond a GraphQL name's shape are folded)."""
+    if isinstance(name, str) and 0 < len(name) <= 64 and name.replace("_", "a").isalnum() and name.isascii():
+        return name
+    return "anonymous" if name in (None, "") else "other"
 
 
 def _error_codes(body: bytes) -> list[str]:
