@@ -30,6 +30,7 @@ from sources.errors import SourceError
 _LATENCY_BUCKETS = (0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 15.0)
 _MAX_ERROR_BODY = 64 * 1024  # error codes are read from small JSON bodies only
 _SCRAPE_BUDGET_S = 0.5
+_MAX_OPERATIONS = 200
 
 
 class GatewayMetrics:
@@ -37,6 +38,7 @@ class GatewayMetrics:
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
+        self._operations: set[str] = set()
         r = self.registry
         self.requests = Counter("yrd_requests", "GraphQL requests by operation name and outcome",
                                 ["operation", "outcome"], registry=r)
@@ -58,10 +60,20 @@ class GatewayMetrics:
                                  registry=r)
         self.subscriptions = Gauge("yrd_subscriptions_open", "Open GraphQL subscriptions", registry=r)
 
+    def _operation_label(self, name: object) -> str:
+        """A GraphQL operation name as a label, at most ``_MAX_OPERATIONS`` distinct ones: a hostile
+        client may send any JSON value or millions of names; the rest fold into 'other'."""
+        label = _operation_label(name)
+        if label not in ("anonymous", "other") and label not in self._operations:
+            if len(self._operations) >= _MAX_OPERATIONS:
+                return "other"
+            self._operations.add(label)
+        return label
+
     def observe(self, scope: Scope, status: int, body: bytes, seconds: float) -> None:
         """Count one finished /graphql request."""
         context = scope.get("state", {}).get("yrd_context")
-        operation = _operation_label(getattr(context, "operation_name", None))
+        operation = self._operation_label(getattr(context, "operation_name", None))
         codes = _error_codes(body) if status >= 400 or b'"errors"' in body[:_MAX_ERROR_BODY] else []
         outcome = "rejected" if status >= 400 else ("error" if codes else "ok")
         self.requests.labels(operation, outcome).inc()
@@ -100,8 +112,7 @@ class GatewayMetrics:
 
 
 def _operation_label(name: object) -> str:
-    """The operation name as a label: a short name, else 'anonymous' (a hostile client may send any
-    JSON value, or millions of distinct names: labels beyond a GraphQL name's shape are folded)."""
+    """A name shaped like a GraphQL operation name, else 'anonymous' (none) or 'other'."""
     if isinstance(name, str) and 0 < len(name) <= 64 and name.replace("_", "a").isalnum() and name.isascii():
         return name
     return "anonymous" if name in (None, "") else "other"
