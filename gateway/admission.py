@@ -1,7 +1,10 @@
 """Admission: what a request to ``/graphql`` must pass before strawberry sees it.
 
-In order: the body-size limit (the body is read whole, up to ``max_body_bytes``, and must be
-UTF-8), authentication (bearer token → ``Identity``; a bad token is HTTP 401, never a silent
+In order: the client address (``gateway.forwarded``: ``X-Forwarded-For`` only as far as the
+configured proxies vouch for it; the view and the audit log read it from ``scope["client"]``), the
+``Authorization`` header's shape (one header, at most ``max_authorization_bytes``, refused before
+anything decodes it), the body (read whole within ``body_timeout_ms``, up to ``max_body_bytes``,
+and UTF-8), authentication (bearer token → ``Identity``; a bad token is HTTP 401, never a silent
 downgrade) and the per-identity rate limit.  A refusal is a :class:`Rejection`, answered here as a
 GraphQL-shaped JSON error with its HTTP status; the view raises one too for a body it cannot read.
 The admitted identity travels to the view in the request state (``yrd_identity``).
@@ -9,6 +12,7 @@ The admitted identity travels to the view in the request state (``yrd_identity``
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from starlette.responses import JSONResponse
@@ -17,6 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from domain.errors import BadRequest, BodyTooLarge, RateLimited, RequestRejected, Unauthenticated
 from gateway.auth import Authenticator, AuthError
 from gateway.errors import graphql_error
+from gateway.forwarded import client_address
 from gateway.limits.rate import RateLimiter
 from gateway.runtime import Runtime, runtime_of
 from gateway.settings import Settings
@@ -39,7 +44,7 @@ class Admission:
     def __init__(self, view: ASGIApp, settings: Settings) -> None:
         self._view = view
         self._settings = settings
-        self._auth = Authenticator(settings.auth)
+        self._auth = Authenticator(settings.auth, settings.province_codes)
         self._public_rate = RateLimiter(settings.limits.public_rate_per_minute)
         self._identity_rate = RateLimiter(settings.limits.identity_rate_per_minute)
 
@@ -47,14 +52,52 @@ class Admission:
         if scope["type"] != "http":
             await self._view(scope, receive, send)
             return
+        scope = self._with_client(scope)
         try:
-            receive = await self._bounded_body(scope, receive)
-            identity = self._authenticate(scope)
+            authorization = self._authorization(scope)
+            receive = await self._timed_body(scope, receive)
+            identity = self._authenticate(authorization)
             self._check_rate(scope, identity)
             scope.setdefault("state", {})["yrd_identity"] = identity
             await self._view(scope, receive, send)
         except Rejection as rejection:
             await rejection_response(rejection, runtime_of(scope))(scope, receive, send)
+
+    def _with_client(self, scope: Scope) -> Scope:
+        """The scope with ``client`` the address the configuration trusts (the view and the audit
+        log read it there), in place of whoever connected."""
+        peer = scope.get("client")
+        forwarded = [v for n, v in scope.get("headers") or [] if n == b"x-forwarded-for"]
+        address = client_address(peer[0] if peer else None, forwarded, self._settings.server.trusted_proxies)
+        if address is None or (peer and address == peer[0]):
+            return scope
+        return {**scope, "client": (address, 0)}
+
+    def _authorization(self, scope: Scope) -> bytes | None:
+        """The one ``Authorization`` header, checked for size before anything decodes it.  Two
+        headers are refused: which one counts would depend on the parser (proxies differ)."""
+        headers = scope.get("headers") or []
+        total_limit = self._settings.server.max_header_bytes
+        # h11 bounds only headers that arrive in pieces; a block sent in one packet is parsed whole.
+        if sum(len(n) + len(v) + 4 for n, v in headers) > total_limit:
+            raise Rejection(BadRequest(f"Request headers are larger than {total_limit} bytes"))
+        values = [v for n, v in headers if n == b"authorization"]
+        if len(values) > 1:
+            raise Rejection(BadRequest("Send one Authorization header, not several"))
+        limit = self._settings.server.max_authorization_bytes
+        if values and len(values[0]) > limit:
+            raise Rejection(BadRequest(f"Authorization header is larger than {limit} bytes"))
+        return values[0] if values else None
+
+    async def _timed_body(self, scope: Scope, receive: Receive) -> Receive:
+        """The body within ``body_timeout_ms``: a client trickling its body must not hold a worker."""
+        timeout_s = self._settings.server.body_timeout_ms / 1000
+        try:
+            async with asyncio.timeout(timeout_s):
+                return await self._bounded_body(scope, receive)
+        except TimeoutError:
+            message = f"Request body was not received within {timeout_s:g} s"
+            raise Rejection(BadRequest(message), {"Connection": "close"}) from None
 
     async def _bounded_body(self, scope: Scope, receive: Receive) -> Receive:
         """Read the whole body up to the limit (strawberry reads it whole anyway) and replay it."""
@@ -77,8 +120,7 @@ class Admission:
         _check_utf8(body)
         return _replay(body, receive)
 
-    def _authenticate(self, scope: Scope) -> Identity:
-        header = dict(scope.get("headers") or []).get(b"authorization")
+    def _authenticate(self, header: bytes | None) -> Identity:
         try:
             return self._auth.identity(header.decode("latin-1") if header is not None else None)
         except AuthError as exc:

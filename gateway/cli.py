@@ -66,7 +66,9 @@ def _index_parsers(commands: argparse._SubParsersAction) -> None:
 
 
 def _token_parser(commands: argparse._SubParsersAction) -> None:
-    token = commands.add_parser("token", help="print a signed bearer token for development (HS256 secret)")
+    token = commands.add_parser(
+        "token", help="print a signed bearer token for development (HS256 secret, or the province's "
+        "identity provider when [[auth.issuers]] configures its private key)")
     token.add_argument("--config", default=None, help="TOML configuration (default: the demo's gateway.toml)")
     token.add_argument("--role", action="append", required=True, choices=ROLES, help="role (repeatable)")
     token.add_argument("--province", default=None, help="division code, required for regulator and reviewer")
@@ -173,8 +175,13 @@ def _token(args: argparse.Namespace) -> int:
     if args.config is None and not config.exists():
         print("no configuration: pass --config FILE (or run `yrd-gateway demo` once)", file=sys.stderr)
         return 2
-    auth = load_settings(config).auth
-    if auth.algorithm != "HS256":
+    settings = load_settings(config)
+    auth = settings.auth
+    if args.province is not None and settings.province(args.province) is None:
+        print(f"province {args.province} is not configured: the gateway would refuse the token", file=sys.stderr)
+        return 2
+    provincial = args.province is not None and auth.issuer_for(args.province) is not None
+    if auth.algorithm != "HS256" and not provincial:
         print("this configuration has only a public key: tokens are issued by your identity provider", file=sys.stderr)
         return 2
     subject = args.sub or "-".join(["dev", *args.role, *([args.province] if args.province else [])])

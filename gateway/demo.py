@@ -1,6 +1,11 @@
 """``yrd-gateway demo``: four embedded PostgreSQL servers (sh, js, zj, central) under
 ``$YRD_DEMO_DIR`` (default ``.demo/``), migrated and seeded once, then GraphQL with GraphiQL.
-Ctrl-C stops the gateway and the four servers; the next run reuses the data."""
+Ctrl-C stops the gateway and the four servers; the next run reuses the data.
+
+Like production, each province has its own identity provider: the demo makes one ES256 key pair
+per province under ``keys/`` (once), publishes its public key as a JWKS file and configures it as
+an ``[[auth.issuers]]`` entry vouching for that province; the private key is configured too, so the
+demo (and ``yrd-gateway token``) can sign a province's officials as its provider would."""
 
 from __future__ import annotations
 
@@ -10,6 +15,10 @@ import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 
 from gateway.operations import databases_are_empty, migrate_all, seed_all
 from gateway.serve import serve
@@ -38,10 +47,12 @@ class DemoSecrets:
 
 
 def demo_settings(cluster: EmbeddedCluster, secrets_: DemoSecrets, root: Path | None = None) -> Settings:
-    """The configuration the demo runs with, pointing at the embedded servers."""
+    """The configuration the demo runs with, pointing at the embedded servers (with ``root``: its
+    audit spool and one identity provider per province, keys made under ``root/keys`` once)."""
+    auth: dict = {"secret": secrets_.jwt}
     raw: dict = {
         "gateway": {"person_key_secret": secrets_.person_key},
-        "auth": {"secret": secrets_.jwt},
+        "auth": auth,
         "central": {"dsn": cluster.dsn("central"), "pool_size": 4, "timeout_ms": 2000},
         "provinces": [
             {"code": code, "short_name": short, "name": name, "dsn": cluster.dsn(server),
@@ -51,7 +62,27 @@ def demo_settings(cluster: EmbeddedCluster, secrets_: DemoSecrets, root: Path | 
     }
     if root is not None:
         raw["audit"] = {"spool_dir": str(root / "audit-spool")}
+        auth["issuers"] = [demo_issuer(root / "keys", server, code) for server, code, *_ in DEMO_PROVINCES]
     return settings_from_mapping(raw, {})
+
+
+def demo_issuer(keys: Path, server: str, code: str) -> dict[str, str]:
+    """A province's demo identity provider: its ES256 key pair (made once) and its JWKS file."""
+    keys.mkdir(parents=True, exist_ok=True, mode=0o700)
+    private_file, jwks_file = keys / f"{server}-idp-private.pem", keys / f"{server}-idp.jwks.json"
+    if not private_file.exists():
+        key = ec.generate_private_key(ec.SECP256R1())
+        pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption())
+        private_file.touch(mode=0o600)
+        private_file.write_bytes(pem)
+    if not jwks_file.exists():
+        key = serialization.load_pem_private_key(private_file.read_bytes(), password=None)
+        public = json.loads(jwt.algorithms.ECAlgorithm.to_jwk(key.public_key()))  # type: ignore[arg-type]
+        public.update(kid=f"{server}-idp-1", use="sig", alg="ES256")
+        jwks_file.write_text(json.dumps({"keys": [public]}, indent=2), encoding="utf-8")
+    return {"issuer": f"https://idp.{server}.demo.yrd", "jwks_file": str(jwks_file), "province": code,
+            "private_key_file": str(private_file)}
 
 
 def _secrets(root: Path) -> DemoSecrets:
@@ -65,7 +96,8 @@ def _secrets(root: Path) -> DemoSecrets:
 
 
 def print_tokens(settings: Settings) -> None:
-    """One regulator token per province, for GraphiQL's Headers tab."""
+    """One regulator token per province (signed by the province's own identity provider when one
+    is configured), for GraphiQL's Headers tab."""
     from gateway.auth import issue_token
 
     print("Regulator tokens (12 h; GraphiQL → Headers: {\"Authorization\": \"Bearer <token>\"}):")
@@ -98,6 +130,8 @@ def print_showcase(showcase: list[dict], url: str) -> None:
 def run_demo(host: str, port: int, scale: float) -> None:
     root = demo_dir()
     root.mkdir(parents=True, exist_ok=True)
+    for server, code, *_ in DEMO_PROVINCES:  # before reading the old configuration, which names them
+        demo_issuer(root / "keys", server, code)
     kept = _secrets(root)
     cluster = start_cluster(root, [server for server, *_ in DEMO_PROVINCES] + ["central"])
     try:

@@ -2,17 +2,99 @@
 
 Both ``yrd-gateway serve`` (``gateway.cli``) and ``yrd-gateway demo`` (``gateway.demo``) end
 here, so neither command module needs the other.
+
+uvicorn is configured from ``[server]`` so that no client can hold a connection for free:
+
+* the request line and headers must arrive within ``header_timeout_ms`` (uvicorn has no such
+  deadline of its own: a slowloris client trickling header bytes is never disconnected), and be at
+  most ``max_header_bytes`` (h11's incomplete-event limit, a 400 beyond it);
+* the body must arrive within ``body_timeout_ms`` (``gateway.admission``);
+* an idle keep-alive connection is closed after ``keep_alive_ms``; beyond ``max_connections``
+  uvicorn answers 503.
+
+uvicorn's own proxy-header handling is off (by default it believes ``X-Forwarded-For`` from
+loopback): the client address is resolved once, in admission, from ``[server] trusted_proxies``.
 """
 
 from __future__ import annotations
 
+import asyncio
+
 import uvicorn
+from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from gateway.app import create_app
-from gateway.settings import Settings
+from gateway.settings import ServerSettings, Settings
+
+
+class HeaderDeadlineProtocol(H11Protocol):
+    """uvicorn's h11 protocol with a deadline on each request's line and headers: armed when the
+    connection opens and when a response completes (the next request may follow on a keep-alive
+    connection), disarmed once the headers are complete; at the deadline the connection is closed."""
+
+    header_timeout_s: float = 10.0
+    _header_deadline: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._arm_header_deadline()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm_header_deadline()
+        super().connection_lost(exc)
+
+    def handle_events(self) -> None:
+        super().handle_events()
+        if self.cycle is not None and not self.cycle.response_complete:
+            self._disarm_header_deadline()  # the headers are in: the body has its own deadline
+
+    def handle_websocket_upgrade(self, event: object) -> None:
+        self._disarm_header_deadline()  # the connection now belongs to the WebSocket protocol
+        super().handle_websocket_upgrade(event)  # type: ignore[arg-type]
+
+    def on_response_complete(self) -> None:
+        if not self.transport.is_closing():
+            self._arm_header_deadline()  # before super(): it may start a pipelined request at once
+        super().on_response_complete()
+
+    def _arm_header_deadline(self) -> None:
+        self._disarm_header_deadline()
+        self._header_deadline = self.loop.call_later(self.header_timeout_s, self._header_deadline_passed)
+
+    def _disarm_header_deadline(self) -> None:
+        if self._header_deadline is not None:
+            self._header_deadline.cancel()
+            self._header_deadline = None
+
+    def _header_deadline_passed(self) -> None:
+        self._header_deadline = None
+        if not self.transport.is_closing():
+            self.logger.info("closing a connection whose request headers took over %g s", self.header_timeout_s)
+            self.transport.close()
+
+
+def protocol_for(server: ServerSettings) -> type[HeaderDeadlineProtocol]:
+    """The h11 protocol class with this configuration's header deadline."""
+    timeout_s = server.header_timeout_ms / 1000
+    return type("GatewayH11Protocol", (HeaderDeadlineProtocol,), {"header_timeout_s": timeout_s})
+
+
+def server_config(settings: Settings, host: str, port: int) -> uvicorn.Config:
+    """The uvicorn configuration for the gateway built from ``settings`` (tests start it too)."""
+    s = settings.server
+    return uvicorn.Config(
+        create_app(settings), host=host, port=port, log_level="info",
+        access_log=False,  # no line per request: at portal rates it costs more than the request's own work
+        http=protocol_for(s), proxy_headers=False,
+        h11_max_incomplete_event_size=s.max_header_bytes,
+        timeout_keep_alive=s.keep_alive_ms / 1000,  # type: ignore[arg-type]  # call_later takes seconds as float
+        limit_concurrency=s.max_connections,
+    )
 
 
 def serve(settings: Settings, host: str, port: int) -> None:
     """Run the gateway built from ``settings`` on ``host:port`` until interrupted."""
-    # No access log line per request: at portal rates it costs more than the request's own work.
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", access_log=False)
+    server = uvicorn.Server(server_config(settings, host, port))
+    server.run()
+    if not server.started:
+        raise SystemExit(3)  # uvicorn.run's exit status when the server could not start

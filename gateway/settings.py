@@ -29,6 +29,15 @@ Example (see ``deploy/gateway.example.toml``)::
     public_introspection = true
     public_graphiql = true
 
+    [[auth.issuers]]                     # a province's identity provider (RS256/ES256, JWKS file)
+    issuer = "https://idp.zj.example"
+    jwks_file = "/etc/yrd/idp-zj.jwks.json"   # re-read when it changes: keys rotate without a restart
+    province = "330000"                  # the one province whose officials it vouches for
+
+    [server]                             # HTTP: proxies, slow clients, header sizes
+    trusted_proxies = ["10.0.0.0/8"]     # default none: X-Forwarded-For is ignored
+    header_timeout_ms = 10000
+
     [limits]                             # abuse limits, see gateway/limits/
     max_depth = 15
     max_cost = 20000
@@ -40,6 +49,7 @@ Example (see ``deploy/gateway.example.toml``)::
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import os
 import tempfile
 import tomllib
@@ -50,6 +60,7 @@ from typing import Any
 
 from domain.clock import CHINA, Clock
 from domain.provinces import ProvinceInfo, is_province_code
+from gateway.jwks import JWKSError, load_jwks
 from sources.config import CENTRAL, BreakerConfig, SourceConfig
 from sources.index_sync import SyncSettings
 
@@ -82,6 +93,18 @@ ALGORITHMS = ("HS256", "RS256")
 
 
 @dataclass(frozen=True)
+class IssuerSettings:
+    """A trusted identity provider of one province (``[[auth.issuers]]``): its tokens are checked
+    against the public keys in ``jwks_file`` and may only vouch for officials of ``province``.
+    ``private_key_file`` (development and the demo only) lets ``yrd-gateway token`` sign as it."""
+
+    issuer: str
+    jwks_file: Path
+    province: str
+    private_key_file: Path | None = None
+
+
+@dataclass(frozen=True)
 class AuthSettings:
     """How bearer tokens are checked.  HS256 uses ``secret``; RS256 verifies with ``public_key``
     (PEM) and can only issue tokens when ``private_key`` is configured too (tests, development)."""
@@ -96,6 +119,28 @@ class AuthSettings:
     max_ttl_s: int = 86_400
     public_introspection: bool = True
     public_graphiql: bool = True
+    issuers: tuple[IssuerSettings, ...] = ()
+
+    def issuer_for(self, province: str) -> IssuerSettings | None:
+        """The configured identity provider of ``province`` that can sign (development), if any."""
+        return next((i for i in self.issuers if i.province == province and i.private_key_file), None)
+
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    """The HTTP server (``[server]``): whose ``X-Forwarded-For`` is believed, and how long and how
+    large a client may be while sending a request (slow clients must not hold connections)."""
+
+    trusted_proxies: tuple[IPNetwork, ...] = ()
+    header_timeout_ms: int = 10_000
+    body_timeout_ms: int = 15_000
+    keep_alive_ms: int = 5_000
+    max_header_bytes: int = 16 * 1024
+    max_authorization_bytes: int = 8 * 1024
+    max_connections: int = 1000
 
 
 @dataclass(frozen=True)
@@ -137,6 +182,7 @@ class Settings:
     audit: AuditSettings | None = None
     clock: Clock = field(default_factory=Clock)
     index: SyncSettings = field(default_factory=SyncSettings)
+    server: ServerSettings = field(default_factory=ServerSettings)
 
     @property
     def audit_spool(self) -> Path:
@@ -185,12 +231,43 @@ def settings_from_mapping(raw: Mapping[str, Any], env: Mapping[str, str]) -> Set
             failures=_int(gateway, "breaker_failures", "gateway", default=3),
             reset_s=_int(gateway, "breaker_reset_ms", "gateway", default=2000) / 1000,
         ),
-        auth=_auth(_table(raw, "auth", required=False), env),
+        auth=_auth(_table(raw, "auth", required=False), env, [p.code for p in provinces]),
         limits=_limits(_table(raw, "limits", required=False)),
         audit=_audit(_table(raw, "audit", required=False)),
         clock=_clock(gateway),
         index=_index(_table(raw, "index", required=False)),
+        server=_server(_table(raw, "server", required=False)),
     )
+
+
+# (key, lowest, highest) of the [server] integers.
+_SERVER_RANGES = {
+    "header_timeout_ms": (100, 120_000),
+    "body_timeout_ms": (100, 300_000),
+    "keep_alive_ms": (100, 300_000),
+    "max_header_bytes": (4096, 1024 * 1024),
+    "max_authorization_bytes": (512, 64 * 1024),
+    "max_connections": (1, 1_000_000),
+}
+
+
+def _server(table: Mapping[str, Any]) -> ServerSettings:
+    """``[server]``: trusted_proxies (addresses or networks; default none) and the slow-client limits."""
+    _known_keys(table, "server", ServerSettings)
+    values: dict[str, Any] = {
+        key: _bounded(table, key, "server", getattr(ServerSettings, key), low, high)
+        for key, (low, high) in _SERVER_RANGES.items()
+    }
+    proxies = table.get("trusted_proxies", [])
+    if not isinstance(proxies, list) or not all(isinstance(p, str) for p in proxies):
+        raise SettingsError("server.trusted_proxies must be a list of addresses or networks like \"10.0.0.0/8\"")
+    try:
+        values["trusted_proxies"] = tuple(ipaddress.ip_network(p.strip(), strict=False) for p in proxies)
+    except ValueError as exc:
+        raise SettingsError(f"server.trusted_proxies: {exc}") from None
+    if values["max_authorization_bytes"] > values["max_header_bytes"]:
+        raise SettingsError("server.max_authorization_bytes must not exceed server.max_header_bytes")
+    return ServerSettings(**values)
 
 
 def _index(table: Mapping[str, Any]) -> SyncSettings:
@@ -227,7 +304,7 @@ def _clock(gateway: Mapping[str, Any]) -> Clock:
         raise SettingsError(f"gateway.timezone: {exc}") from None
 
 
-def _auth(table: Mapping[str, Any], env: Mapping[str, str]) -> AuthSettings:
+def _auth(table: Mapping[str, Any], env: Mapping[str, str], provinces: list[str]) -> AuthSettings:
     _known_keys(table, "auth", AuthSettings)
     algorithm = table.get("algorithm", "HS256")
     if algorithm not in ALGORITHMS:
@@ -240,32 +317,69 @@ def _auth(table: Mapping[str, Any], env: Mapping[str, str]) -> AuthSettings:
     public_key = _pem(table, "public_key_file")
     if algorithm == "RS256" and public_key is None:
         raise SettingsError("auth.public_key_file is required when auth.algorithm = \"RS256\"")
+    issuer = _str(table, "issuer", "auth") if "issuer" in table else "yrd-gateway"
     return AuthSettings(
         algorithm=algorithm,
         secret=secret.encode() if secret else None,
         public_key=public_key,
         private_key=_pem(table, "private_key_file"),
-        issuer=_str(table, "issuer", "auth") if "issuer" in table else "yrd-gateway",
+        issuer=issuer,
         audience=_str(table, "audience", "auth") if "audience" in table else "yrd-gateway",
         leeway_s=_bounded(table, "leeway_s", "auth", AuthSettings.leeway_s, 0, 600),
         max_ttl_s=_bounded(table, "max_ttl_s", "auth", AuthSettings.max_ttl_s, 60, 30 * 86_400),
         public_introspection=_bool(table, "public_introspection", "auth", default=True),
         public_graphiql=_bool(table, "public_graphiql", "auth", default=True),
+        issuers=_issuers(table.get("issuers", []), issuer, provinces),
     )
 
 
-def _pem(table: Mapping[str, Any], key: str) -> str | None:
+def _issuers(entries: Any, own_issuer: str, provinces: list[str]) -> tuple[IssuerSettings, ...]:
+    """``[[auth.issuers]]``: every provincial identity provider the gateway trusts."""
+    if not isinstance(entries, list):
+        raise SettingsError("auth.issuers must be an array of tables ([[auth.issuers]])")
+    issuers = tuple(_issuer(entry, f"auth.issuers[{i}]", provinces) for i, entry in enumerate(entries))
+    names = [i.issuer for i in issuers]
+    _check_unique(names, "auth.issuers[].issuer")
+    if own_issuer in names:
+        raise SettingsError(f"auth.issuers[].issuer {own_issuer!r} is the gateway's own auth.issuer")
+    return issuers
+
+
+def _issuer(entry: Any, where: str, provinces: list[str]) -> IssuerSettings:
+    if not isinstance(entry, Mapping):
+        raise SettingsError(f"{where} must be a table")
+    unknown = sorted(set(entry) - set(IssuerSettings.__dataclass_fields__))
+    if unknown:
+        raise SettingsError(f"{where} has unknown keys: {', '.join(unknown)}")
+    province = _str(entry, "province", where)
+    if province not in provinces:
+        raise SettingsError(f"{where}.province {province!r} is not a configured province")
+    jwks_file = Path(_str(entry, "jwks_file", where))
+    try:
+        load_jwks(jwks_file)
+    except JWKSError as exc:
+        raise SettingsError(f"{where}.jwks_file: {exc}") from None
+    private = entry.get("private_key_file")
+    if private is not None:
+        _pem(entry, "private_key_file", where)
+    return IssuerSettings(
+        issuer=_str(entry, "issuer", where), jwks_file=jwks_file, province=province,
+        private_key_file=Path(private) if private is not None else None,
+    )
+
+
+def _pem(table: Mapping[str, Any], key: str, where: str = "auth") -> str | None:
     path = table.get(key)
     if path is None:
         return None
     if not isinstance(path, str):
-        raise SettingsError(f"auth.{key} must be a path to a PEM file")
+        raise SettingsError(f"{where}.{key} must be a path to a PEM file")
     try:
         text = Path(path).read_text(encoding="ascii")
     except (OSError, UnicodeError):
-        raise SettingsError(f"auth.{key}: cannot read PEM file {path}") from None
+        raise SettingsError(f"{where}.{key}: cannot read PEM file {path}") from None
     if "-----BEGIN" not in text:
-        raise SettingsError(f"auth.{key}: {path} is not a PEM file")
+        raise SettingsError(f"{where}.{key}: {path} is not a PEM file")
     return text
 
 
@@ -405,7 +519,13 @@ def render_toml(settings: Settings) -> str:
     lines += ["[limits]", *(f"{key} = {getattr(settings.limits, key)}" for key in _LIMIT_RANGES), ""]
     if settings.audit is not None:
         lines += ["[audit]", f'spool_dir = "{settings.audit.spool_dir}"', ""]
+    lines += [*_server_lines(settings.server), ""]
     return "\n".join(lines)
+
+
+def _server_lines(server: ServerSettings) -> list[str]:
+    proxies = ", ".join(f'"{p}"' for p in server.trusted_proxies)
+    return ["[server]", f"trusted_proxies = [{proxies}]", *(f"{k} = {getattr(server, k)}" for k in _SERVER_RANGES)]
 
 
 def _auth_lines(auth: AuthSettings) -> list[str]:
@@ -417,6 +537,11 @@ def _auth_lines(auth: AuthSettings) -> list[str]:
     lines += [f'issuer = "{auth.issuer}"', f'audience = "{auth.audience}"']
     lines += [f"public_introspection = {str(auth.public_introspection).lower()}"]
     lines += [f"public_graphiql = {str(auth.public_graphiql).lower()}"]
+    for issuer in auth.issuers:
+        lines += ["", "[[auth.issuers]]", f'issuer = "{issuer.issuer}"', f'jwks_file = "{issuer.jwks_file}"']
+        lines.append(f'province = "{issuer.province}"')
+        if issuer.private_key_file is not None:
+            lines.append(f'private_key_file = "{issuer.private_key_file}"')
     return lines
 
 

@@ -35,7 +35,8 @@ def test_token_command_prints_a_token_the_gateway_accepts(tmp_path: Path, capsys
     config = _config(tmp_path, '[auth]\nsecret = "' + "s" * 40 + '"\n')
     assert main(["token", "--config", str(config), "--role", "regulator", "--province", "320000", "--ttl", "60"]) == 0
     token = capsys.readouterr().out.strip()
-    identity = Authenticator(load_settings(config, {}).auth).identity(f"Bearer {token}")
+    settings = load_settings(config, {})
+    identity = Authenticator(settings.auth, settings.province_codes).identity(f"Bearer {token}")
     assert identity.roles == {"regulator"} and identity.province == "320000"
     assert identity.subject == "dev-regulator-320000"
 

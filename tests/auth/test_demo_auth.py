@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import jwt
 import pytest
 
 from gateway.auth import Authenticator
@@ -24,9 +25,17 @@ def test_secrets_survive_a_rerun_and_tokens_verify(tmp_path: Path, capsys: pytes
     assert settings.audit is not None and settings.audit.spool_dir == tmp_path / "audit-spool"
     print_tokens(settings)
     tokens = [line.split(": ")[-1] for line in capsys.readouterr().out.splitlines() if line.startswith("  ")]
-    identities = [Authenticator(settings.auth).identity(f"Bearer {t}") for t in tokens]
+    identities = [Authenticator(settings.auth, settings.province_codes).identity(f"Bearer {t}") for t in tokens]
     assert [i.province for i in identities] == ["310000", "320000", "330000"]
     assert all(i.roles == {"regulator"} for i in identities)
+    # Each signed by its own province's identity provider (ES256, the kid of its JWKS file).
+    issuers = [jwt.decode(t, options={"verify_signature": False})["iss"] for t in tokens]
+    assert issuers == [i.issuer for i in settings.auth.issuers] and len(set(issuers)) == 3
+    assert {jwt.get_unverified_header(t)["alg"] for t in tokens} == {"ES256"}
+    assert oct((tmp_path / "keys" / "zj-idp-private.pem").stat().st_mode & 0o777) == "0o600"
+    again = demo_settings(_FakeCluster(), first, tmp_path)  # type: ignore[arg-type]
+    assert again.auth.issuers == settings.auth.issuers  # the keys are made once, then kept
+    assert Authenticator(again.auth, again.province_codes).identity(f"Bearer {tokens[2]}").province == "330000"
 
 
 def test_a_config_from_before_auth_gets_a_jwt_secret(tmp_path: Path) -> None:

@@ -18,6 +18,7 @@ from tests.conftest import AUTH_SECRET
 from tests.tokens import post, statements_total
 
 HS = AuthSettings(secret=AUTH_SECRET.encode())
+PROVINCES = ("310000", "320000", "330000")
 
 
 def _token(settings: AuthSettings = HS, **claims: object) -> str:
@@ -29,11 +30,11 @@ def _token(settings: AuthSettings = HS, **claims: object) -> str:
 
 
 def _identity(token: str, settings: AuthSettings = HS):
-    return Authenticator(settings).identity(f"Bearer {token}")
+    return Authenticator(settings, PROVINCES).identity(f"Bearer {token}")
 
 
 def test_no_header_is_public() -> None:
-    assert Authenticator(HS).identity(None).is_public
+    assert Authenticator(HS, PROVINCES).identity(None).is_public
 
 
 def test_valid_token_gives_the_claimed_identity() -> None:
