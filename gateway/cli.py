@@ -10,13 +10,14 @@ import sys
 from collections.abc import Sequence
 from datetime import date
 
+from gateway.logs import configure_logging
 from gateway.settings import SettingsError, load_settings
 from resolvers.identity import ROLES
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(logging.INFO)
     try:
         return int(args.run(args) or 0)
     except SettingsError as exc:
