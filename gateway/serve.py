@@ -79,6 +79,9 @@ def protocol_for(server: ServerSettings) -> type[HeaderDeadlineProtocol]:
     return type("GatewayH11Protocol", (HeaderDeadlineProtocol,), {"header_timeout_s": timeout_s})
 
 
+GRACEFUL_SHUTDOWN_S = 20
+
+
 def server_config(settings: Settings, host: str, port: int) -> uvicorn.Config:
     """The uvicorn configuration for the gateway built from ``settings`` (tests start it too)."""
     s = settings.server
@@ -89,6 +92,13 @@ def server_config(settings: Settings, host: str, port: int) -> uvicorn.Config:
         h11_max_incomplete_event_size=s.max_header_bytes,
         timeout_keep_alive=s.keep_alive_ms / 1000,  # type: ignore[arg-type]  # call_later takes seconds as float
         limit_concurrency=s.max_connections,
+        # Logging is configured once, as JSON lines (gateway.logs); uvicorn keeps its hands off.
+        log_config=None,
+        # No `server: uvicorn` banner: what runs behind the gateway is nobody's business.
+        server_header=False,
+        # On SIGTERM uvicorn stops accepting, lets in-flight requests finish within this deadline,
+        # then the lifespan closes the runtime (index sync, audit spool flush, pools).
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
     )
 
 
