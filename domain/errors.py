@@ -23,6 +23,7 @@
      │         └── QueryTooCostly       QUERY_TOO_COSTLY
      ├── BadUserInput                   BAD_USER_INPUT
      ├── Forbidden                      FORBIDDEN
+     ├── DisclosureLimit                DISCLOSURE_LIMIT
      ├── RequestTimeout                 REQUEST_TIMEOUT
      ├── AuditUnavailable               AUDIT_UNAVAILABLE
      ├── SourceError                    SOURCE_ERROR
@@ -183,6 +184,12 @@ class Forbidden(GatewayError):
     """The field needs a role the caller does not hold (``@requires``)."""
 
     code = "FORBIDDEN"
+
+
+class DisclosureLimit(GatewayError):
+    """The answer would take an official past ``full_id_numbers_per_hour`` full ID numbers; it is withheld."""
+
+    code = "DISCLOSURE_LIMIT"
 
 
 class RequestTimeout(GatewayError):

@@ -22,7 +22,7 @@ import json
 import logging
 import os
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -46,9 +46,10 @@ def audited_subjects(subjects: Sequence[tuple[str, str]]) -> list[tuple[str, str
 
 def make_payload(
     identity: Identity, subjects: Sequence[tuple[str, str]], *, client: str | None, operation: str | None,
-    result_count: int, at: datetime | None = None,
+    result_count: int, at: datetime | None = None, disclosed: Collection[str] = (),
 ) -> str:
-    """The canonical JSON of one entry: the exact text the hash chain covers."""
+    """The canonical JSON of one entry: the exact text the hash chain covers.  A person whose full
+    ID number reached the caller (a key in ``disclosed``) is marked ``"fullIdNumber": true``."""
     entry = {
         "id": str(uuid.uuid4()),
         "at": (at or datetime.now(UTC)).isoformat(timespec="microseconds"),
@@ -58,10 +59,16 @@ def make_payload(
         "roles": sorted(identity.roles),
         "client": client,
         "operation": operation,
-        "subjects": [{"kind": kind, "key": key} for kind, key in subjects],
+        "subjects": [_subject(kind, key, disclosed) for kind, key in subjects],
         "resultCount": result_count,
     }
     return json.dumps(entry, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def _subject(kind: str, key: str, disclosed: Collection[str]) -> dict[str, Any]:
+    if kind == "person" and key in disclosed:
+        return {"kind": kind, "key": key, "fullIdNumber": True}
+    return {"kind": kind, "key": key}
 
 
 # ---- the spool ----------------------------------------------------------------------------------

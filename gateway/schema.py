@@ -9,9 +9,9 @@ capability is one line here.
 from __future__ import annotations
 
 import strawberry
-from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 
+from gateway.caches import CachedDocuments
 from gateway.limits.extension import QueryLimits
 from resolvers.audit import AuditQuery
 from resolvers.business import BusinessQuery
@@ -30,6 +30,7 @@ schema = strawberry.Schema(
     query=Query,
     config=StrawberryConfig(scalar_map=SCALAR_MAP),
     # QueryLimits first: a document over the limits is refused before it is parsed further or
-    # validated.  Portals send the same few documents again and again: parse and validate each once.
-    extensions=[QueryLimits, lambda: ParserCache(maxsize=512), lambda: ValidationCache(maxsize=512)],
+    # validated.  Portals send the same few documents again and again: parse and validate each once, in a
+    # cache bounded by bytes, charging a miss's work to its caller (gateway.caches).
+    extensions=[QueryLimits, CachedDocuments],
 )

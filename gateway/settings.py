@@ -62,6 +62,7 @@ from domain.clock import CHINA, Clock
 from domain.provinces import ProvinceInfo, is_province_code
 from gateway.jwks import JWKSError, load_jwks
 from sources.config import CENTRAL, BreakerConfig, SourceConfig
+from gateway.tracing import TracingSettings
 from sources.index_sync import SyncSettings
 
 
@@ -158,6 +159,11 @@ class LimitSettings:
     public_rate_per_minute: int = 600
     identity_rate_per_minute: int = 3000
     timeout_ms: int = 15_000
+    # Distinct persons whose full ID number may reach one official per hour (gateway.disclosure).
+    full_id_numbers_per_hour: int = 200
+    # CPU time one caller may spend per minute parsing and validating documents not in the cache
+    # (gateway.caches); a cached document costs nothing.
+    document_cpu_ms_per_minute: int = 3000
     public_persisted_only: bool = False
     persisted_queries: Path | None = None
 
@@ -182,6 +188,7 @@ class Settings:
     audit: AuditSettings | None = None
     clock: Clock = field(default_factory=Clock)
     index: SyncSettings = field(default_factory=SyncSettings)
+    tracing: TracingSettings = field(default_factory=TracingSettings)
     server: ServerSettings = field(default_factory=ServerSettings)
 
     @property
@@ -236,6 +243,7 @@ def settings_from_mapping(raw: Mapping[str, Any], env: Mapping[str, str]) -> Set
         audit=_audit(_table(raw, "audit", required=False)),
         clock=_clock(gateway),
         index=_index(_table(raw, "index", required=False)),
+        tracing=_tracing(_table(raw, "tracing", required=False)),
         server=_server(_table(raw, "server", required=False)),
     )
 
@@ -268,6 +276,22 @@ def _server(table: Mapping[str, Any]) -> ServerSettings:
     if values["max_authorization_bytes"] > values["max_header_bytes"]:
         raise SettingsError("server.max_authorization_bytes must not exceed server.max_header_bytes")
     return ServerSettings(**values)
+
+
+def _tracing(table: Mapping[str, Any]) -> TracingSettings:
+    """``[tracing]``: enabled (false), endpoint (OTLP/HTTP traces URL), service_name."""
+    _known_keys(table, "tracing", TracingSettings)
+    defaults = TracingSettings()
+    enabled = table.get("enabled", defaults.enabled)
+    if not isinstance(enabled, bool):
+        raise SettingsError("tracing.enabled must be true or false")
+    endpoint = table.get("endpoint", defaults.endpoint)
+    if not isinstance(endpoint, str) or not endpoint.startswith(("http://", "https://")):
+        raise SettingsError("tracing.endpoint must be an http(s) URL of an OTLP/HTTP traces endpoint")
+    name = table.get("service_name", defaults.service_name)
+    if not isinstance(name, str) or not name:
+        raise SettingsError("tracing.service_name must be a non-empty string")
+    return TracingSettings(enabled=enabled, endpoint=endpoint, service_name=name)
 
 
 def _index(table: Mapping[str, Any]) -> SyncSettings:
@@ -396,6 +420,8 @@ _LIMIT_RANGES = {
     "public_rate_per_minute": (1, 1_000_000),
     "identity_rate_per_minute": (1, 1_000_000),
     "timeout_ms": (100, 300_000),
+    "full_id_numbers_per_hour": (1, 1_000_000),
+    "document_cpu_ms_per_minute": (1, 60_000_000),
 }
 
 

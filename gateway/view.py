@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import math
 from typing import Any
 
 from graphql import ExecutionResult
@@ -19,10 +20,12 @@ from starlette.responses import Response
 from starlette.websockets import WebSocket
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 
-from domain.errors import AuditUnavailable, BadRequest, PersistedQueryError, RequestTimeout
+from domain.errors import BadRequest, PersistedQueryError, RateLimited, RequestTimeout
 from gateway.admission import Rejection
 from gateway.answer_audit import record_answer
+from gateway.caches import DocumentWork, caller_key
 from gateway.context import GatewayContext
+from gateway.disclosure import DisclosureLedger
 from gateway.errors import client_error, graphql_error, source_errors
 from gateway.ide import OfflineGraphQL
 from gateway.limits.analysis import RequestPolicy
@@ -43,6 +46,8 @@ class GatewayGraphQL(OfflineGraphQL):
         super().__init__(schema, allow_queries_via_get=False)
         self._settings = settings
         self._persisted = PersistedQueries.load(settings.limits.persisted_queries)
+        self._document_work = DocumentWork(settings.limits.document_cpu_ms_per_minute)
+        self._disclosures = DisclosureLedger(settings.limits.full_id_numbers_per_hour)
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> GatewayContext:
         registry = _running(request).registry
@@ -89,7 +94,20 @@ class GatewayGraphQL(OfflineGraphQL):
             except PersistedQueryError as exc:
                 return ExecutionResult(None, [graphql_error(exc)])
             kwargs["request_data"] = dataclasses.replace(data, query=query)
+            key = caller_key(context)
+            self._admit_document_work(key, query)
+            with self._document_work.metering(key):
+                return await super().execute_operation(*args, **kwargs)
         return await super().execute_operation(*args, **kwargs)
+
+    def _admit_document_work(self, key: str, query: str | None) -> None:
+        """HTTP 429 for a new document from a caller that spent its parse/validate budget
+        (``gateway.caches``); documents the gateway has cached still run."""
+        wait = self._document_work.admit(key, query)
+        if wait > 0:
+            seconds = max(1, math.ceil(wait))
+            message = f"Too much work on new query documents; retry in {seconds} s (cached documents still run)"
+            raise Rejection(RateLimited(message), {"Retry-After": str(seconds)})
 
     async def execute_single(self, *args: Any, **kwargs: Any) -> ExecutionResult:
         """Execution under the request timeout; past it, a ``REQUEST_TIMEOUT`` error."""
@@ -112,9 +130,9 @@ class GatewayGraphQL(OfflineGraphQL):
             if context.warnings:
                 extensions["warnings"] = list(context.warnings)
         response: GraphQLHTTPResponse = {"data": result.data}
-        if context is not None and not await record_answer(runtime.audit, context, result):
+        withheld = await record_answer(runtime.audit, self._disclosures, context, result) if context else None
+        if withheld is not None:  # AUDIT_UNAVAILABLE or DISCLOSURE_LIMIT: nothing of the answer leaves
             response = {"data": None}
-            withheld = AuditUnavailable("The audit trail cannot be written; the answer is withheld")
             errors = [graphql_error(withheld).formatted]
         if errors:
             response["errors"] = errors

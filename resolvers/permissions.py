@@ -3,7 +3,8 @@
 * ``@requires(role: …)`` – :class:`RequiresRole`, a strawberry ``BasePermission``: the field
   resolves only for callers with that role; everyone else gets a ``FORBIDDEN`` error.
 * ``@sensitive(category: PERSONAL_ID)`` – :class:`MaskPersonalId`: the value (an ID number) is
-  masked unless the caller may see it in full (DOMAIN §6).
+  masked unless the caller may see it in full (DOMAIN §6); a full number that leaves is recorded
+  on the request's context (the audit trail and the per-official budget read it there).
 * ``@published`` – :class:`PublishedOnly`: a list of credit records or blacklist entries keeps
   only what the caller may see (DOMAIN §4).  The SQL push-down (``Identity.record_visibility``)
   already filters the same way; this is the guarantee for every field that returns such items,
@@ -27,7 +28,8 @@ from strawberry.schema_directive import Location
 from strawberry.types.field import StrawberryField
 
 from domain.errors import Forbidden
-from domain.identifiers import mask_id_number
+from domain.identifiers import IdentifierError, mask_id_number, normalise_id_number
+from domain.person_key import person_key
 from resolvers.context import Info
 from resolvers.identity import ADMIN, REGULATOR, REVIEWER
 from resolvers.types.credit import BlacklistEntry, CreditRecord
@@ -97,6 +99,23 @@ def requires(*roles: Role) -> PermissionExtension:
     return PermissionExtension(permissions=[RequiresRole(*roles)])
 
 
+BY_ID_NUMBER_REFUSED = (
+    "Forbidden: looking a person up by ID number needs an official role (regulator or reviewer);"
+    " use the registration number (personByRegistration, crossCheckPerson(registrationNumber:))"
+)
+
+
+def refuse_lookup_by_id_number(info: Info) -> None:
+    """Only officials may look a person up (or cross-check one) by ID number (DOMAIN §6).
+
+    The public sees ID numbers masked; any yes/no answer to a full number it supplies (found or
+    not, an error or not) recovers the hidden birth date in about a hundred tries.  So the refusal
+    comes first, before the number is even checked, and reads the same whatever was sent.
+    """
+    if not info.context.identity.is_official:
+        raise Forbidden(BY_ID_NUMBER_REFUSED)
+
+
 class _DirectiveExtension(FieldExtension):
     """A field extension that prints its directive on the field it is attached to."""
 
@@ -118,12 +137,19 @@ class _DirectiveExtension(FieldExtension):
         return self.transform(await next_(source, info, **kwargs), source, info)
 
 
+# The context subject kind of a person whose full ID number reached the caller: the audit entry
+# marks that person (kind "person") so, and the official's hourly budget counts it (gateway.disclosure).
+FULL_ID_NUMBER = "full_id_number"
+
+
 class MaskPersonalId(_DirectiveExtension):
     """``@sensitive(category: PERSONAL_ID)``: the one place an ID number is masked or shown.
 
     The object must say which province holds the person, in the attribute named by ``holder``
     (a ``strawberry.Private`` field, one division code or a list of them): only regulators of a
-    holding province see the number in full.
+    holding province see the number in full.  Every number let through is recorded on the context
+    by person key (lists included: each registered person of a page), so that no full number
+    leaves without an audit entry naming its person.
     """
 
     def __init__(self, holder: str = "id_holder") -> None:
@@ -137,8 +163,25 @@ class MaskPersonalId(_DirectiveExtension):
         if isinstance(holders, str):
             holders = (holders,)
         if any(info.context.identity.may_see_full_id(code) for code in holders):
+            key = _person_key_of(source, value, info)
+            info.context.touch("person", key)
+            info.context.touch(FULL_ID_NUMBER, key)
             return value
         return mask_id_number(value)
+
+
+def _person_key_of(source: Any, id_number: str, info: Info) -> str:
+    """The person key of the object showing ``id_number``: its own when it carries one (``Person``),
+    else derived as every province derives it (DOMAIN §6), from its ``id_type`` and the number."""
+    key = getattr(source, "person_key", None)
+    if isinstance(key, str):
+        return key
+    id_type = str(getattr(source, "id_type", ""))
+    try:
+        number = normalise_id_number(id_type, id_number)
+    except IdentifierError:  # a province's own odd data: still one stable key per (type, number)
+        number = id_number.strip()
+    return person_key(info.context.person_key_secret, id_type, number)
 
 
 class PublishedOnly(_DirectiveExtension):

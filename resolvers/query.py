@@ -12,7 +12,7 @@ from domain.person_key import person_key
 from resolvers.context import Info
 from resolvers.federation import path_of, rows_across
 from resolvers.lists import CreditRecordFilter, EnterpriseFilter, credit_records_page, enterprises_page
-from resolvers.permissions import PublishedOnly
+from resolvers.permissions import PublishedOnly, refuse_lookup_by_id_number
 from resolvers.scalars import USCC, IdType, legacy_warning
 from resolvers.subjects import load_enterprise, load_person, load_project
 from resolvers.types.common import Connection, Province
@@ -42,8 +42,14 @@ class ReadQuery:
     ) -> Connection[Enterprise]:
         return await enterprises_page(info, filter, first, after)
 
-    @strawberry.field(description="按证件查询执业人员。 A registered practitioner by ID type and number.")
+    @strawberry.field(
+        description=(
+            "按证件查询执业人员（仅限监管、审核人员，留痕审计；公众请用注册编号）。 A registered practitioner by ID"
+            " type and number: officials only, audited; the public uses personByRegistration (FORBIDDEN otherwise)."
+        )
+    )
     async def person(self, info: Info, id_type: IdType, id_number: str) -> Person | None:
+        refuse_lookup_by_id_number(info)
         try:
             number = normalise_id_number(id_type, id_number)
         except IdentifierError as exc:
@@ -81,13 +87,8 @@ class ReadQuery:
 
 
 async def _person_key_of_registration(info: Info, number: str, provinces: list[str]) -> str | None:
-
-
     gathered = await rows_across(info.context, path_of(info), provinces, q.REGISTRATIONS_BY_NUMBER, number)
     for rows in gathered.answers.values():
         if rows:
             return rows[0].person_key
     return None
-
-
-

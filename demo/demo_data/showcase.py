@@ -17,9 +17,10 @@ ENTERPRISE_QUERY = """query {
 }"""
 
 _REGISTRATIONS = "registrations { registrationNumber category employerUscc province { code } }"
-PERSON_QUERY = "query {\n  person(idType: %s, idNumber: %s) {\n    name " + _REGISTRATIONS + "\n  }\n}"
+# By registration number: the demo's queries are pasted into GraphiQL as the public, which never
+# looks a person up by ID number (DOMAIN §6).
 PERSON_BY_REGISTRATION_QUERY = (
-    "query {\n  personByRegistration(registrationNumber: %s) {\n    name " + _REGISTRATIONS + "\n  }\n}"
+    "query {\n  personByRegistration(registrationNumber: %s) {\n    name idNumber " + _REGISTRATIONS + "\n  }\n}"
 )
 
 PROJECT_QUERY = """query {
@@ -37,8 +38,6 @@ def query_for(kind: str, key: dict[str, str]) -> str:
         return ENTERPRISE_QUERY % _literal(key["uscc"])
     if kind == "project":
         return PROJECT_QUERY % _literal(key["projectNumber"])
-    if "idNumber" in key:
-        return PERSON_QUERY % (_literal(key["idType"]), _literal(key["idNumber"]))
     return PERSON_BY_REGISTRATION_QUERY % _literal(key["registrationNumber"])
 
 

@@ -12,11 +12,20 @@ from functools import lru_cache
 from graphql.error import GraphQLSyntaxError
 from graphql.language import Lexer, Source, TokenKind
 
+# Only small documents are remembered: 2048 large unique ones (up to ``max_body_bytes`` each) would
+# pin over 100 MB of query text (issue 8, item 4; gateway.caches bounds the parsed documents).
+_CACHED_QUERY_CHARS = 4 * 1024
 
-@lru_cache(maxsize=2048)
+
 def count_tokens(query: str, limit: int) -> int:
     """Lexical tokens of ``query``, counting stops just past ``limit``; a lexing error stops the
     count too (the parser then reports the syntax error itself)."""
+    if len(query) > _CACHED_QUERY_CHARS:
+        return _count_tokens(query, limit)
+    return _cached_count_tokens(query, limit)
+
+
+def _count_tokens(query: str, limit: int) -> int:
     lexer = Lexer(Source(query))
     count = 0
     try:
@@ -27,3 +36,6 @@ def count_tokens(query: str, limit: int) -> int:
     except GraphQLSyntaxError:
         pass
     return count
+
+
+_cached_count_tokens = lru_cache(maxsize=2048)(_count_tokens)

@@ -25,6 +25,7 @@ from resolvers.crosscheck.types import CrossCheckReport, CrossCheckSubject, repo
 from resolvers.crosscheck.verdict import Verdict, judge_enterprise, judge_performance, judge_person, needs_rules
 from resolvers.crosscheck.visibility import for_caller
 from resolvers.federation import path_of
+from resolvers.permissions import refuse_lookup_by_id_number
 from resolvers.scalars import USCC, IdType, legacy_warning
 from resolvers.types.person import shown_id_number
 
@@ -83,9 +84,9 @@ class CrossCheckQuery:
 
     @strawberry.field(
         description=(
-            "执业人员跨省核查（证件或注册编号二选一）：多项目兼任、挂证、黑名单、不良记录。"
-            " Cross-check a practitioner, by ID or by registration number (exactly one): concurrent project"
-            " leads, certificate renting, blacklist, bad records."
+            "执业人员跨省核查（证件或注册编号二选一；按证件仅限监管、审核人员）：多项目兼任、挂证、黑名单、不良记录。"
+            " Cross-check a practitioner, by ID (officials only) or by registration number (exactly one):"
+            " concurrent project leads, certificate renting, blacklist, bad records."
         )
     )
     async def cross_check_person(
@@ -147,6 +148,8 @@ async def _person_subject(
 ) -> tuple[str | None, str]:
     """The person key and how the subject is shown, from exactly one of ID or registration number."""
     by_id = id_type is not None or id_number is not None
+    if by_id:  # before any other check: the public's answer must not depend on the number it sent
+        refuse_lookup_by_id_number(info)
     if by_id == (registration_number is not None):
         raise BadUserInput("give either idType and idNumber, or registrationNumber: exactly one of the two")
     ctx: Context = info.context

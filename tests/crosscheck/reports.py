@@ -30,8 +30,14 @@ async def enterprise(
     return await ask(client, ENTERPRISE, headers, u=uscc, d=as_of)
 
 
-async def person(client: httpx.AsyncClient, key: dict[str, str], as_of: str | None = None) -> dict[str, Any]:
-    return await gql(client, PERSON_BY_ID, t=key["idType"], n=key["idNumber"], d=as_of)
+async def person(
+    client: httpx.AsyncClient, key: dict[str, str], as_of: str | None = None, headers: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """The cross-check of a planted person: by registration number as the public (which may not
+    ask by ID number, DOMAIN §6), by ID number as the official whose ``headers`` are given."""
+    if headers:
+        return await ask(client, PERSON_BY_ID, headers, t=key["idType"], n=key["idNumber"], d=as_of)
+    return await gql(client, PERSON_BY_REGISTRATION, g=key["registrationNumber"], d=as_of)
 
 
 async def performance(client: httpx.AsyncClient, uscc: str, number: str, as_of: str | None = None) -> dict[str, Any]:

@@ -1,9 +1,8 @@
 """The README's example queries are valid against the schema and answer with data against the
 test stack, as the public and as a regulator: the front door stays true.
 
-The README shows example identifiers (``"11010519491231002X"`` is the national standard's sample ID
-number); before a query runs, each is replaced by a real one of the planted showcase cases, as the
-README tells its readers to do with ``.demo/showcase.json``.
+The README shows example identifiers; before a query runs, each is replaced by a real one of the
+planted showcase cases, as the README tells its readers to do with ``.demo/showcase.json``.
 """
 
 from __future__ import annotations
@@ -51,11 +50,8 @@ def _root(operation: str) -> str:
 
 def _real_identifiers(stack: Stack) -> dict[str, str]:
     """README example literal (as written, quotes included) -> the showcase's real value."""
-    person = stack.case("dual_registration_person")["key"]
     manager = stack.case("concurrent_project_manager")["key"]
-    return {
-        '"居民身份证"': person["idType"],
-        '"11010519491231002X"': person["idNumber"],
+    return {  # no ID number: the public never looks a person up by one (DOMAIN §6)
         '"苏1322012345678"': manager["registrationNumber"],
         '"3201062301150001"': stack.case("permit_without_award")["key"]["projectNumber"],
         '"913100003824960470"': stack.case("blacklisted_active_elsewhere")["key"]["uscc"],

@@ -240,7 +240,7 @@ def test_every_planted_case_is_in_the_showcase(view: View) -> None:
     assert {case["case"] for case in view.ds.showcase} == ALL_CASES
     for case in view.ds.showcase:
         assert case["title_zh"] and case["title_en"] and case["kind"] in {"enterprise", "person", "project"}
-        primary = {"enterprise": "uscc", "person": "idNumber", "project": "projectNumber"}[case["kind"]]
+        primary = {"enterprise": "uscc", "person": "registrationNumber", "project": "projectNumber"}[case["kind"]]
         assert f'"{case["key"][primary]}"' in case["query"]
         assert set(case["provinces"]) <= {spec.code for spec in view.ds.provinces}
 
