@@ -43,8 +43,9 @@ class IndexStack:
         conn = await asyncpg.connect(self.settings.central.dsn)
         try:
             rows = await conn.fetch(
-                "SELECT province_code FROM central.presence WHERE subject_kind = $1 AND subject_key = $2"
-                " ORDER BY 1", kind, key,
+                "SELECT province_code FROM central.presence WHERE subject_kind = $1 AND subject_key = $2 ORDER BY 1",
+                kind,
+                key,
             )
         finally:
             await conn.close()
