@@ -13,6 +13,7 @@ from strawberry.schema.config import StrawberryConfig
 
 from gateway.caches import CachedDocuments
 from gateway.limits.extension import QueryLimits
+from gateway.request_input import RequestInput
 from resolvers.audit import AuditQuery
 from resolvers.business import BusinessQuery
 from resolvers.crosscheck.query import CrossCheckQuery
@@ -30,7 +31,9 @@ schema = strawberry.Schema(
     query=Query,
     config=StrawberryConfig(scalar_map=SCALAR_MAP),
     # QueryLimits first: a document over the limits is refused before it is parsed further or
-    # validated.  Portals send the same few documents again and again: parse and validate each once, in a
+    # validated.  RequestInput next: text no database can hold and null for a required value are
+    # refused for every argument at once, before validation and execution (see its module).
+    # Portals send the same few documents again and again: parse and validate each once, in a
     # cache bounded by bytes, charging a miss's work to its caller (gateway.caches).
-    extensions=[QueryLimits, CachedDocuments],
+    extensions=[QueryLimits, RequestInput, CachedDocuments],
 )

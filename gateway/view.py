@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import json
 import math
+import re
 from typing import Any
 
 from graphql import ExecutionResult
@@ -83,6 +85,19 @@ class GatewayGraphQL(OfflineGraphQL):
         except (AttributeError, TypeError) as exc:  # strawberry assumes a JSON object: `null`, `1`…
             raise Rejection(BadRequest("Request body must be a JSON object with a query")) from exc
 
+    def decode_json(self, data: str | bytes) -> object:
+        """The body's JSON, nested no deeper than a request ever needs: deeper structures would
+        only make variable coercion (and the parser before it) recurse until Python gives up."""
+        try:
+            decoded = json.loads(data)
+        except RecursionError:
+            raise Rejection(_too_deep()) from None
+        if json_depth(decoded, MAX_JSON_DEPTH) > MAX_JSON_DEPTH:
+            raise Rejection(_too_deep())
+        if _lone_surrogate_outside_variables(decoded):
+            raise Rejection(BadRequest("Request body holds a lone surrogate (\\ud800-\\udfff) outside its variables"))
+        return decoded
+
     async def execute_operation(self, *args: Any, **kwargs: Any) -> Any:
         """Resolve persisted queries (Apollo's ``extensions.persistedQuery``) before execution."""
         data, context = kwargs["request_data"], kwargs["context"]
@@ -139,6 +154,47 @@ class GatewayGraphQL(OfflineGraphQL):
         if extensions:
             response["extensions"] = extensions
         return response
+
+
+# The deepest JSON a request body may nest: the deepest input of the schema (a filter object holding
+# a list) is 4 levels below the body, so 32 leaves room for any client's wrapping.
+MAX_JSON_DEPTH = 32
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def json_depth(value: object, limit: int) -> int:
+    """How deep ``value`` nests (a scalar is 0), counting no further than ``limit + 1``; iterative,
+    so a hostile body cannot exhaust the stack here either."""
+    deepest, pending = 0, [(value, 0)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, dict | list) and depth <= limit:
+            deepest = max(deepest, depth + 1)
+            pending += [(child, depth + 1) for child in (item.values() if isinstance(item, dict) else item)]
+    return deepest
+
+
+def _lone_surrogate_outside_variables(body: object) -> bool:
+    """Whether the query, operation name or extensions hold a lone surrogate.  No GraphQL document
+    or name can (graphql-core's lexer refuses them, quoting the text back, and no UTF-8 answer can
+    carry it); variables are ``gateway.request_input``'s, which refuses them as BAD_USER_INPUT."""
+    requests = body if isinstance(body, list) else [body]
+    pending: list[object] = [v for r in requests if isinstance(r, dict) for k, v in r.items() if k != "variables"]
+    pending += [k for r in requests if isinstance(r, dict) for k in r]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if _SURROGATE.search(item):
+                return True
+        elif isinstance(item, dict):
+            pending += [*item.keys(), *item.values()]
+        elif isinstance(item, list):
+            pending += item
+    return False
+
+
+def _too_deep() -> BadRequest:
+    return BadRequest(f"Request body nests JSON deeper than {MAX_JSON_DEPTH} levels")
 
 
 def _running(request: Request | WebSocket) -> Runtime:

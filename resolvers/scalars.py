@@ -73,13 +73,23 @@ _ID_TYPE_SCALAR = strawberry.scalar(
 SCALAR_MAP: dict[object, object] = {USCC: _USCC_SCALAR, IdType: _ID_TYPE_SCALAR}
 
 
+# The dates a client may send.  Rules count back from a date (a 12-month window, a default period
+# start a year before `to`), so the year 1 would overflow Python's calendar deep inside a rule; the
+# credit system's records start in the 20th century, so nothing before it can mean anything.
+DATE_INPUT_MIN = date(1900, 1, 1)
+DATE_INPUT_MAX = date.max
+
+
 def _parse_date(value: object) -> date:
     if not isinstance(value, str):
         raise ValueError("Date must be a string in ISO format YYYY-MM-DD")
     try:
-        return date.fromisoformat(value)
+        parsed = date.fromisoformat(value)
     except ValueError:
         raise ValueError(f"Date must be in ISO format YYYY-MM-DD, got {value!r}") from None
+    if parsed < DATE_INPUT_MIN:
+        raise ValueError(f"Date must be between {DATE_INPUT_MIN} and {DATE_INPUT_MAX}, got {value!r}")
+    return parsed
 
 
 def _parse_decimal(value: object) -> Decimal:
@@ -91,7 +101,10 @@ def _parse_decimal(value: object) -> Decimal:
 
 SCALAR_MAP[date] = strawberry.scalar(
     name="Date",
-    description="日期，ISO 8601 格式 YYYY-MM-DD。 A calendar date, ISO 8601 (YYYY-MM-DD).",
+    description=(
+        "日期，ISO 8601 格式 YYYY-MM-DD；输入限 1900-01-01 至 9999-12-31。"
+        " A calendar date, ISO 8601 (YYYY-MM-DD); as input, between 1900-01-01 and 9999-12-31."
+    ),
     serialize=date.isoformat,
     parse_value=_parse_date,
 )

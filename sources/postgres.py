@@ -1,5 +1,12 @@
 """The asyncpg-backed source: a lazily connecting pool, per-statement timeouts, a circuit breaker
-and the mapping of driver errors (by class, never by message text) onto the source error tree."""
+and the mapping of driver errors (by class or SQLSTATE, never by message text: asyncpg's messages
+are the server's, localised) onto the error tree.
+
+Only real source failures count against the breaker: no connection, no answer in time, a server
+error.  A data error (SQLSTATE class 22: a value the database refuses, such as text holding NUL)
+is about the caller's input, so it is the caller's ``BAD_USER_INPUT`` and says nothing about the
+source; otherwise a few anonymous requests could take every province offline.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +18,9 @@ from typing import Any, TypeVar
 
 import asyncpg
 
+from domain.errors import BadUserInput, GatewayError
 from sources.base import Row, Source
-from sources.breaker import CircuitBreaker
+from sources.breaker import CircuitBreaker, Outcome
 from sources.config import BreakerConfig, SourceConfig
 from sources.errors import SourceError, SourceTimeout, SourceUnavailable
 from sources.trace import RequestTrace
@@ -35,6 +43,18 @@ _STALE_CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
     asyncpg.AdminShutdownError,
     asyncpg.InterfaceError,
 )
+# What the caller is told for a data error, by SQLSTATE; never the server's message, which may quote
+# the statement's values or, in some versions, parts of the statement.
+_DATA_ERROR_REASONS = {
+    "22021": "a text value holds a character no database text can hold (such as NUL)",
+    "22000": "a value cannot be sent to the database (such as text holding a lone surrogate)",
+    "22001": "a text value is too long",
+    "22003": "a number is out of range",
+    "22007": "a date or time is not valid",
+    "22008": "a date or time is out of range",
+    "22P02": "a value has the wrong form",
+    "22025": "a text pattern has an invalid escape",
+}
 
 
 class PostgresSource:
@@ -67,21 +87,20 @@ class PostgresSource:
             await pool.close()
 
     async def _run(self, op: Callable[[asyncpg.Connection, float], Awaitable[T]]) -> T:
-        if not self.breaker.allow():
+        permit = self.breaker.admit()
+        if permit is None:
             raise SourceUnavailable(self.name, "source is unavailable (circuit open)", sent=False)
+        outcome = Outcome.NO_VERDICT  # kept on cancellation: the caller gave up, the source said nothing
         try:
             async with asyncio.timeout(self.timeout_s):
                 result = await self._with_retry(op)
-        except asyncio.CancelledError:
-            raise  # the caller gave up; says nothing about the source's health
-        except SourceError:
-            self.breaker.record_failure()
-            raise
+            outcome = Outcome.HEALTHY
+            return result
         except Exception as exc:
-            self.breaker.record_failure()
-            raise self._map_error(exc) from exc
-        self.breaker.record_success()
-        return result
+            error, outcome = self._judge(exc)
+            raise error from exc
+        finally:
+            self.breaker.settle(permit, outcome)  # every path, so a half-open probe is always freed
 
     async def _with_retry(self, op: Callable[[asyncpg.Connection, float], Awaitable[T]]) -> T:
         """Reads are idempotent: retry once on a connection that died with a restarted server."""
@@ -109,15 +128,36 @@ class PostgresSource:
                 )
             return self._pool
 
-    def _map_error(self, exc: Exception) -> SourceError:
+    def _judge(self, exc: Exception) -> tuple[GatewayError, Outcome]:
+        """The client-safe error for a driver exception and what it says about the source."""
+        if _is_data_error(exc):
+            sqlstate = getattr(exc, "sqlstate", None)
+            log.info("source %s refused a value (SQLSTATE %s)", self.name, sqlstate)
+            return _bad_input(sqlstate), Outcome.NO_VERDICT
         if isinstance(exc, TimeoutError | asyncpg.QueryCanceledError):
             log.warning("source %s timed out", self.name)
-            return SourceTimeout(self.name, f"source did not answer within {self.timeout_s:g} s")
+            return SourceTimeout(self.name, f"source did not answer within {self.timeout_s:g} s"), Outcome.FAILED
         if isinstance(exc, _CONNECTION_ERRORS):
             log.warning("source %s unavailable: %s", self.name, type(exc).__name__)
-            return SourceUnavailable(self.name, "source is unavailable")
+            return SourceUnavailable(self.name, "source is unavailable"), Outcome.FAILED
         log.error("source %s failed", self.name, exc_info=exc)
-        return SourceError(self.name, "source failed to answer")
+        # A server error counts; anything else (an answer the gateway could not decode) is the
+        # gateway's problem, not a sign that the source is down.
+        counts = isinstance(exc, asyncpg.PostgresError)
+        return SourceError(self.name, "source failed to answer"), Outcome.FAILED if counts else Outcome.NO_VERDICT
+
+
+def _is_data_error(exc: Exception) -> bool:
+    """SQLSTATE class 22, raised by the server or by asyncpg's encoder of the statement's values
+    (which uses the same class, with SQLSTATE 22000, for a value it cannot send)."""
+    return isinstance(exc, asyncpg.DataError) or (
+        isinstance(exc, asyncpg.PostgresError) and str(exc.sqlstate or "").startswith("22")
+    )
+
+
+def _bad_input(sqlstate: str | None) -> BadUserInput:
+    reason = _DATA_ERROR_REASONS.get(sqlstate or "", "a value was refused by the database")
+    return BadUserInput(f"The request cannot be answered as sent: {reason} (SQLSTATE {sqlstate or '22000'})")
 
 
 class TracedSource:
@@ -146,6 +186,9 @@ class TracedSource:
             result = await call
         except SourceError as exc:
             self._trace.record(self.name, exc.status, _ms_since(start), sent=exc.sent)
+            raise
+        except GatewayError:  # the source refused the caller's value: it was asked and is fine
+            self._trace.record(self.name, "ok", _ms_since(start))
             raise
         self._trace.record(self.name, "ok", _ms_since(start))
         return result

@@ -1,0 +1,141 @@
+"""``RequestInput``: input no resolver should ever see, refused for the whole schema in one place.
+
+Two kinds, both ``BAD_USER_INPUT`` before anything executes (so before any statement):
+
+* text PostgreSQL cannot hold: U+0000 (NUL) and lone surrogates (U+D800–U+DFFF, which have no
+  UTF-8 form), in any string literal of the document or any string of the variables, whatever
+  argument, input field or scalar it is meant for.  The database would refuse it anyway, but by
+  then the request has reached every province; refusing it here keeps it the caller's error.
+  graphql-core reserves the ``String`` scalar, so strawberry's ``scalar_overrides`` cannot replace
+  it, and a check per resolver would miss the next argument: hence one walk over the request.
+* a variable that is explicitly ``null`` where a non-null value is required: validation allows
+  ``first: $f`` with ``$f: Int`` because ``first`` has a default, and graphql-core only objects
+  while executing the field, as an error the policy must mask.
+
+Runs when the document is validated, after ``QueryLimits`` (a document over the limits is refused
+before its strings are read).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from graphql import (
+    ArgumentNode,
+    DocumentNode,
+    GraphQLError,
+    GraphQLSchema,
+    Node,
+    NullValueNode,
+    ObjectFieldNode,
+    OperationDefinitionNode,
+    StringValueNode,
+    TypeInfo,
+    TypeInfoVisitor,
+    VariableDefinitionNode,
+    VariableNode,
+    Visitor,
+    is_non_null_type,
+    visit,
+)
+from strawberry.extensions import SchemaExtension
+
+from domain.errors import BadUserInput
+
+# Characters no PostgreSQL text value can hold (server encoding UTF-8).
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+class RequestInput(SchemaExtension):
+    """Refuses unstorable text and null-for-required variables before validation and execution."""
+
+    def on_validate(self) -> Iterator[None]:
+        ctx = self.execution_context
+        if ctx.graphql_document is not None:
+            error = check_request(ctx.schema._schema, ctx.graphql_document, ctx.variables or {})
+            if error is not None:
+                raise error
+        yield
+
+
+def check_request(schema: GraphQLSchema, document: DocumentNode, variables: Mapping[str, Any]) -> GraphQLError | None:
+    """The first problem of the request's input, or ``None``."""
+    found = _variable_text(variables)
+    if found is not None:
+        return found
+    checker = _DocumentChecker(TypeInfo(schema), variables)
+    visit(document, TypeInfoVisitor(checker.type_info, checker))
+    return checker.error
+
+
+def unstorable(text: str) -> str | None:
+    """How to name the first character of ``text`` no database text can hold (``None``: none)."""
+    match = _UNSTORABLE.search(text)
+    if match is None:
+        return None
+    code = ord(match.group())
+    return "U+0000 (NUL)" if code == 0 else f"a lone surrogate (U+{code:04X})"
+
+
+def _variable_text(variables: Mapping[str, Any]) -> GraphQLError | None:
+    """Every string in the variables, however nested (iteratively: the body may be deep)."""
+    pending: list[tuple[str, Any]] = [(f"${name}", value) for name, value in variables.items()]
+    while pending:
+        where, value = pending.pop()
+        if isinstance(value, str):
+            what = unstorable(value)
+            if what is not None:
+                return _bad(f"Variable {where} holds {what}, which no database text can hold")
+        elif isinstance(value, Mapping):
+            for key, item in value.items():  # a key comes back in graphql-core's "not defined" errors
+                pending += [(f"{where}.{key}", item), (f"{where} (a field name)", str(key))]
+        elif isinstance(value, list):
+            pending += [(f"{where}[{i}]", item) for i, item in enumerate(value)]
+    return None
+
+
+class _DocumentChecker(Visitor):
+    """One pass over the document: string literals, and variables in non-null positions."""
+
+    def __init__(self, type_info: TypeInfo, variables: Mapping[str, Any]) -> None:
+        super().__init__()
+        self.type_info = type_info
+        self.variables = variables
+        self.defaults: dict[str, bool] = {}  # variable name → declared with a literal null default
+        self.error: GraphQLError | None = None
+
+    def enter_operation_definition(self, node: OperationDefinitionNode, *_: Any) -> None:
+        self.defaults = {
+            d.variable.name.value: isinstance(d.default_value, NullValueNode) for d in node.variable_definitions or ()
+        }
+
+    def enter_string_value(self, node: StringValueNode, *_: Any) -> Any:
+        what = unstorable(node.value)
+        if what is not None:
+            return self._stop(node, f"A string in the query holds {what}, which no database text can hold")
+        return None
+
+    def enter_variable(self, node: VariableNode, _key: Any, parent: Any, *_: Any) -> Any:
+        if isinstance(parent, VariableDefinitionNode) or not self._is_null(node.name.value):
+            return None
+        expected = self.type_info.get_input_type()
+        if expected is None or not is_non_null_type(expected):
+            return None
+        target = parent.name.value if isinstance(parent, ArgumentNode | ObjectFieldNode) else "a list item"
+        return self._stop(node, f"Variable ${node.name.value} is null, but {target} needs a value of type {expected}")
+
+    def _is_null(self, name: str) -> bool:
+        if name in self.variables:
+            return self.variables[name] is None
+        return self.defaults.get(name, False)
+
+    def _stop(self, node: Node, message: str) -> Any:
+        self.error = _bad(message, node)
+        return self.BREAK
+
+
+def _bad(message: str, node: Node | None = None) -> GraphQLError:
+    error = BadUserInput(message)
+    return GraphQLError(error.message, nodes=node, extensions=error.extensions)
