@@ -5,6 +5,8 @@
     GatewayError                        a deliberate error: its message was written for clients
      ├── RequestRejected                refused before execution: no database was touched
      │    ├── BadRequest                BAD_REQUEST
+     │    ├── GraphQLParseFailed        GRAPHQL_PARSE_FAILED
+     │    ├── GraphQLValidationFailed   GRAPHQL_VALIDATION_FAILED
      │    ├── BodyTooLarge              BODY_TOO_LARGE
      │    ├── Unauthenticated           UNAUTHENTICATED
      │    ├── RateLimited               RATE_LIMITED
@@ -75,6 +77,18 @@ class BadRequest(RequestRejected):
 
     code = "BAD_REQUEST"
     http_status = 400
+
+
+class GraphQLParseFailed(RequestRejected):
+    """The query is not valid GraphQL syntax (graphql-core's message says where)."""
+
+    code = "GRAPHQL_PARSE_FAILED"
+
+
+class GraphQLValidationFailed(RequestRejected):
+    """The query does not validate against the schema (an unknown field, a wrong argument type…)."""
+
+    code = "GRAPHQL_VALIDATION_FAILED"
 
 
 class BodyTooLarge(RequestRejected):

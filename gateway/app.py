@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -20,19 +21,21 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from gateway import tracing
 from gateway.admission import Admission
 from gateway.health import livez, readyz
 from gateway.ide import ide_asset_routes
 from gateway.logs import RequestIdMiddleware
 from gateway.metrics import GatewayMetrics, MetricsMiddleware, metrics_endpoint
 from gateway.runtime import Runtime
+from gateway.schema import build_schema
 from gateway.settings import Settings
 from gateway.view import GatewayGraphQL
 
 log = logging.getLogger("yrd.gateway")
 
 
-def create_app(settings: Settings) -> Starlette:
+def create_app(settings: Settings, *, tracer_provider: Any | None = None) -> Starlette:
     """Build the gateway; its lifespan owns the :class:`Runtime` (sources and audit trail)."""
 
     @contextlib.asynccontextmanager
@@ -47,8 +50,11 @@ def create_app(settings: Settings) -> Starlette:
             await runtime.close()
 
     metrics = GatewayMetrics()
+    provider = tracer_provider if tracer_provider is not None else tracing.provider_for(settings.tracing)
     routes = [
-        Route("/graphql", Admission(GatewayGraphQL(settings), settings), methods=["GET", "POST"]),
+        Route(
+            "/graphql", Admission(GatewayGraphQL(settings, _traced_schema(provider)), settings), methods=["GET", "POST"]
+        ),
         Route("/", _to_graphql, methods=["GET"]),
         Route("/livez", livez, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
@@ -56,7 +62,7 @@ def create_app(settings: Settings) -> Starlette:
         Route("/metrics", metrics_endpoint(metrics), methods=["GET"]),
         *ide_asset_routes(),
     ]
-    return Starlette(
+    app = Starlette(
         routes=routes,
         lifespan=lifespan,
         middleware=[
@@ -67,6 +73,14 @@ def create_app(settings: Settings) -> Starlette:
             Middleware(MetricsMiddleware, metrics=metrics),
         ],
     )
+    if provider is not None:
+        tracing.instrument(app, provider)
+    return app
+
+
+def _traced_schema(provider: Any | None) -> Any | None:
+    """The schema with strawberry's OpenTelemetry extension when tracing is on, else None (the default)."""
+    return build_schema(tracing.graphql_extension(provider)) if provider is not None else None
 
 
 async def _to_graphql(_: Request) -> Response:

@@ -14,7 +14,14 @@ from typing import Any
 
 from graphql import GraphQLError
 
-from domain.errors import BadUserInput, GatewayError, InternalError, codes
+from domain.errors import (
+    BadUserInput,
+    GatewayError,
+    GraphQLParseFailed,
+    GraphQLValidationFailed,
+    InternalError,
+    codes,
+)
 from domain.identifiers import IdentifierError
 from resolvers.context import Context, SourceFailure
 from sources.config import CENTRAL
@@ -34,7 +41,9 @@ def graphql_error(error: GatewayError) -> GraphQLError:
 def client_error(error: GraphQLError) -> dict[str, Any]:
     """The JSON of one execution error, masked unless it is deliberate."""
     original = error.original_error
-    if original is None or _is_deliberate(error):
+    if original is None:
+        return _with_code(error)
+    if _is_deliberate(error):
         return error.formatted
     if _is_input_error(error):
         return {**error.formatted, "extensions": {"code": BadUserInput.code}}
@@ -46,6 +55,15 @@ def client_error(error: GraphQLError) -> dict[str, Any]:
         "path": error.path,
         "extensions": {"code": InternalError.code, "errorId": error_id},
     }
+
+
+def _with_code(error: GraphQLError) -> dict[str, Any]:
+    """graphql-core's own parse and validation errors carry no code: every error has one."""
+    formatted = error.formatted
+    if (formatted.get("extensions") or {}).get("code"):
+        return formatted
+    kind = GraphQLParseFailed if error.message.startswith("Syntax Error") else GraphQLValidationFailed
+    return {**formatted, "extensions": {**(formatted.get("extensions") or {}), "code": kind.code}}
 
 
 def _is_input_error(error: GraphQLError) -> bool:

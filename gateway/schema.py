@@ -8,6 +8,8 @@ capability is one line here.
 
 from __future__ import annotations
 
+from typing import Any
+
 import strawberry
 from strawberry.schema.config import StrawberryConfig
 
@@ -27,13 +29,19 @@ class Query(ReadQuery, StatisticsQuery, BusinessQuery, CrossCheckQuery, AuditQue
     pass
 
 
-schema = strawberry.Schema(
-    query=Query,
-    config=StrawberryConfig(scalar_map=SCALAR_MAP),
-    # QueryLimits first: a document over the limits is refused before it is parsed further or
-    # validated.  RequestInput next: text no database can hold and null for a required value are
-    # refused for every argument at once, before validation and execution (see its module).
-    # Portals send the same few documents again and again: parse and validate each once, in a
-    # cache bounded by bytes, charging a miss's work to its caller (gateway.caches).
-    extensions=[QueryLimits, RequestInput, CachedDocuments],
-)
+# QueryLimits first: a document over the limits is refused before it is parsed further or
+# validated.  RequestInput next: text no database can hold and null for a required value are
+# refused for every argument at once, before validation and execution (see its module).
+# Portals send the same few documents again and again: parse and validate each once, in a
+# cache bounded by bytes, charging a miss's work to its caller (gateway.caches).
+EXTENSIONS: tuple[Any, ...] = (QueryLimits, RequestInput, CachedDocuments)
+
+
+def build_schema(*extra_extensions: Any) -> strawberry.Schema:
+    """The schema, with optional further extensions after the gateway's own (e.g. tracing)."""
+    return strawberry.Schema(
+        query=Query, config=StrawberryConfig(scalar_map=SCALAR_MAP), extensions=[*EXTENSIONS, *extra_extensions]
+    )
+
+
+schema = build_schema()

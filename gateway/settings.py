@@ -61,8 +61,8 @@ from typing import Any
 from domain.clock import CHINA, Clock
 from domain.provinces import ProvinceInfo, is_province_code
 from gateway.jwks import JWKSError, load_jwks
-from sources.config import CENTRAL, BreakerConfig, SourceConfig
 from gateway.tracing import TracingSettings
+from sources.config import CENTRAL, BreakerConfig, SourceConfig
 from sources.index_sync import SyncSettings
 
 

@@ -16,11 +16,13 @@ import math
 import re
 from typing import Any
 
+import orjson
 from graphql import ExecutionResult
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
+from strawberry.schema import BaseSchema
 
 from domain.errors import BadRequest, PersistedQueryError, RateLimited, RequestTimeout
 from gateway.admission import Rejection
@@ -32,6 +34,7 @@ from gateway.errors import client_error, graphql_error, source_errors
 from gateway.ide import OfflineGraphQL
 from gateway.limits.analysis import RequestPolicy
 from gateway.limits.persisted import PersistedQueries
+from gateway.logs import request_id_of
 from gateway.runtime import Runtime, runtime_of
 from gateway.schema import schema
 from gateway.settings import Settings
@@ -44,8 +47,8 @@ from sources.trace import RequestTrace
 class GatewayGraphQL(OfflineGraphQL):
     """Strawberry's ASGI view with our context, persisted queries, timeout, error policy and audit."""
 
-    def __init__(self, settings: Settings) -> None:
-        super().__init__(schema, allow_queries_via_get=False)
+    def __init__(self, settings: Settings, graphql_schema: BaseSchema | None = None) -> None:
+        super().__init__(schema if graphql_schema is None else graphql_schema, allow_queries_via_get=False)
         self._settings = settings
         self._persisted = PersistedQueries.load(settings.limits.persisted_queries)
         self._document_work = DocumentWork(settings.limits.document_cpu_ms_per_minute)
@@ -134,6 +137,10 @@ class GatewayGraphQL(OfflineGraphQL):
             message = f"Request took longer than {timeout_s:g} s and was stopped"
             return ExecutionResult(None, [graphql_error(RequestTimeout(message))])
 
+    def encode_json(self, data: object) -> bytes:
+        """UTF-8 JSON (orjson): CJK text as itself, not ``\\u`` escapes (about 18% smaller), and fast."""
+        return orjson.dumps(data, default=str)
+
     async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:
         runtime = _running(request)
         context: GatewayContext | None = getattr(request.state, "yrd_context", None)
@@ -144,6 +151,9 @@ class GatewayGraphQL(OfflineGraphQL):
             extensions["sources"] = context.trace.as_extension(runtime.registry.source_names)
             if context.warnings:
                 extensions["warnings"] = list(context.warnings)
+        request_id = request_id_of(request.scope)
+        if request_id is not None:
+            extensions["requestId"] = request_id
         response: GraphQLHTTPResponse = {"data": result.data}
         withheld = await record_answer(runtime.audit, self._disclosures, context, result) if context else None
         if withheld is not None:  # AUDIT_UNAVAILABLE or DISCLOSURE_LIMIT: nothing of the answer leaves
