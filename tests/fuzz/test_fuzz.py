@@ -1,6 +1,9 @@
 """Fuzzing the endpoint: queries generated from the schema (with random arguments, aliases,
-fragments and variables), malformed documents and malformed HTTP bodies.  Whatever comes in, the
-gateway answers below 500, never shows internals, and keeps serving.
+fragments and variables), hostile values in every argument (text PostgreSQL cannot hold, right-to-
+left marks, strings up to the body limit, extreme numbers and dates), malformed documents and
+malformed HTTP bodies, as the public and as a regulator.  Whatever comes in, the gateway answers
+below 500, never shows internals, and keeps serving: afterwards every source's breaker is closed
+(bad input is the caller's error, never a source failure) and the process's memory stayed bounded.
 
 The app runs on its own event loop in a thread, so hypothesis can drive it from a plain test.
 """
@@ -12,6 +15,7 @@ import dataclasses
 import json
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -30,7 +34,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gateway.schema import schema
-from tests.conftest import Stack, running_client
+from tests.conftest import Stack, running_app
 from tests.tokens import bearer
 
 GQL = schema._schema
@@ -48,18 +52,24 @@ class Gateway:
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.thread.start()
         self.headers = headers
+        self.max_body = app_settings.limits.max_body_bytes
         self._exit = asyncio.Event()
-        self._ready: asyncio.Future[httpx.AsyncClient] = self.loop.create_future()
+        self._ready: asyncio.Future[tuple[Any, httpx.AsyncClient]] = self.loop.create_future()
         self._serving = asyncio.run_coroutine_threadsafe(self._serve(app_settings), self.loop)
-        self.client = asyncio.run_coroutine_threadsafe(self._wait_ready(), self.loop).result(60)
+        self.app, self.client = asyncio.run_coroutine_threadsafe(self._wait_ready(), self.loop).result(60)
 
-    async def _wait_ready(self) -> httpx.AsyncClient:
+    async def _wait_ready(self) -> tuple[Any, httpx.AsyncClient]:
         return await self._ready
 
     async def _serve(self, app_settings: Any) -> None:
-        async with running_client(app_settings) as client:
-            self._ready.set_result(client)
+        async with running_app(app_settings) as (app, client):
+            self._ready.set_result((app, client))
             await self._exit.wait()
+
+    def open_breakers(self) -> list[str]:
+        registry = self.app.state.runtime.registry
+        sources = {"central": registry.central, **{code: p.source for code, p in registry.provinces.items()}}
+        return [name for name, source in sources.items() if source.breaker.is_open]
 
     def post(self, content: bytes, headers: dict[str, Any] | None = None) -> httpx.Response:
         call = self.client.post("/graphql", content=content,
@@ -128,6 +138,67 @@ JSON = st.recursive(
 )
 
 
+# Text PostgreSQL cannot hold, text that reads backwards, LIKE and SQL metacharacters, look-alikes.
+HOSTILE_TEXT = ["\x00", "a\x00b", "\ud800", "x\udfff", "\ud83d", "\u202e\u0645\u0631\u062d\u0628\u0627", "\u200f",
+                "\u2066x\u2069", "\ufeff", "\u0301", "%", "_", "\\", "%\\", "' OR 1=1 --", "$1", "\ufffd",
+                "𝔘𝔖ℭℭ", "\U0010ffff", "9" * 300, "建" * 2000]
+HOSTILE_INTS = [0, -1, 1, 2**31 - 1, -2**31, 2**31, -2**31 - 1, 2**53, 2**63, -2**63]
+HOSTILE_DATES = ["0001-01-01", "1899-12-31", "1900-01-01", "9999-12-31", "2024-02-29", "2023-02-29",
+                 "10000-01-01", "-0001-01-01", "2024-13-01", "2024-01-01T00:00:00+14:00", "20240101", ""]
+HOSTILE_STRINGS = st.sampled_from(HOSTILE_TEXT + HOSTILE_DATES) | st.text(
+    st.characters(codec=None, categories=None), max_size=16)  # any code point, surrogates included
+HOSTILE = st.one_of(HOSTILE_STRINGS, st.sampled_from(HOSTILE_INTS), st.sampled_from([1e308, -0.0, 1.5, True, None]))
+
+
+def _hostile_value(draw: st.DrawFn, gql_type: Any, known: list[str], depth: int = 0) -> Any:
+    """A variable value for an input type: the right shape, hostile content (sometimes the wrong shape)."""
+    if draw(st.integers(0, 11)) == 0:
+        return draw(HOSTILE)
+    if isinstance(gql_type, GraphQLNonNull):
+        return _hostile_value(draw, gql_type.of_type, known, depth)
+    if isinstance(gql_type, GraphQLList):
+        return [_hostile_value(draw, gql_type.of_type, known, depth + 1) for _ in range(draw(st.integers(0, 3)))]
+    if isinstance(gql_type, GraphQLEnumType):
+        return draw(st.sampled_from(list(gql_type.values)))
+    if isinstance(gql_type, GraphQLInputObjectType):
+        if depth > 2:
+            return {}
+        chosen = draw(st.lists(st.sampled_from(list(gql_type.fields.items())), max_size=3, unique_by=lambda f: f[0]))
+        return {name: _hostile_value(draw, field.type, known, depth + 1) for name, field in chosen}
+    if gql_type.name == "Int":
+        return draw(st.sampled_from(HOSTILE_INTS))
+    if gql_type.name == "Float":
+        return draw(st.sampled_from([0.0, -1.0, 1e308, 5e-324]))
+    if gql_type.name == "Boolean":
+        return draw(st.booleans())
+    if gql_type.name == "Date":
+        return draw(st.sampled_from(HOSTILE_DATES) | HOSTILE_STRINGS)
+    # String, ID and the identifier scalars: a real key with something hostile around it, or just hostile
+    known_key = draw(st.sampled_from(known)) if known else ""
+    return draw(st.sampled_from(["{k}{h}", "{h}{k}", "{h}", "{k}"])).format(k=known_key, h=draw(HOSTILE_STRINGS))
+
+
+@st.composite
+def hostile_requests(draw: st.DrawFn, known: list[str]) -> bytes:
+    """One to three root fields, every argument through a variable with a hostile value."""
+    fields = draw(st.lists(st.sampled_from(sorted(GQL.query_type.fields.items())), min_size=1, max_size=3,
+                           unique_by=lambda f: f[0]))
+    declared, variables, parts = [], {}, []
+    for name, field in fields:
+        arguments = []
+        for arg_name, arg in sorted(field.args.items()):
+            if not isinstance(arg.type, GraphQLNonNull) and draw(st.booleans()):
+                continue
+            var = f"v{len(variables)}"
+            declared.append(f"${var}: {arg.type}")
+            variables[var] = _hostile_value(draw, arg.type, known)
+            arguments.append(f"{arg_name}: ${var}")
+        rendered = f"({', '.join(arguments)})" if arguments else ""
+        parts.append(f"{name}{rendered} {_selection(draw, field.type, known, 1, {})}")
+    header = f"query Hostile({', '.join(declared)}) " if declared else ""
+    return json.dumps({"query": header + "{ " + " ".join(parts) + " }", "variables": variables}).encode()
+
+
 def _literal(draw: st.DrawFn, gql_type: Any, known: list[str], depth: int = 0) -> str:
     """A GraphQL literal for an input type: mostly fitting, sometimes not."""
     if draw(st.integers(0, 15)) == 0:  # the wrong kind of value on purpose
@@ -149,11 +220,12 @@ def _literal(draw: st.DrawFn, gql_type: Any, known: list[str], depth: int = 0) -
 
 def _scalar(draw: st.DrawFn, gql_type: GraphQLScalarType, known: list[str]) -> str:
     if gql_type.name in ("Int", "Float"):
-        return str(draw(st.sampled_from([0, 1, 5, 20, 100, 101, -1, 2**31, -2**63])))
+        return str(draw(st.sampled_from([0, 1, 5, 20, 100, 101, *HOSTILE_INTS])))
     if gql_type.name == "Boolean":
         return draw(st.sampled_from(["true", "false"]))
-    text = draw(st.sampled_from(known) | st.text(max_size=24) | st.sampled_from(["", "2024-01-01", "9999-99-99"]))
-    return json.dumps(text, ensure_ascii=False)
+    text = draw(st.sampled_from(known) | st.text(max_size=24) | st.sampled_from(["", "2024-01-01", "9999-99-99"])
+                | st.sampled_from(HOSTILE_TEXT + HOSTILE_DATES))
+    return json.dumps(text)  # \\u escapes: a NUL reaches the literal, a lone surrogate is a syntax error
 
 
 def _selection(draw: st.DrawFn, gql_type: Any, known: list[str], depth: int, variables: dict[str, Any]) -> str:
@@ -181,7 +253,7 @@ def _arguments(draw: st.DrawFn, args: dict[str, Any], known: list[str], variable
     for name, arg in chosen:
         if draw(st.integers(0, 4)) == 0:  # through a variable, with a random JSON value
             var = f"v{len(variables)}"
-            variables[var] = (str(arg.type), draw(JSON | st.sampled_from(known)))
+            variables[var] = (str(arg.type), draw(JSON | st.sampled_from(known) | HOSTILE))
             rendered.append(f"{name}: ${var}")
         else:
             rendered.append(f"{name}: {_literal(draw, arg.type, known)}")
@@ -198,7 +270,7 @@ def generated_requests(draw: st.DrawFn, known: list[str]) -> bytes:
     if draw(st.booleans()):  # the same selection again through a fragment
         document = f"{header}{{ ...Q }} fragment Q on Query {selection}"
     body = {"query": document, "variables": {name: value for name, (_, value) in variables.items()}}
-    return json.dumps(body, ensure_ascii=False).encode()
+    return json.dumps(body).encode()
 
 
 TOKENS = st.sampled_from(["{", "}", "(", ")", "[", "]", ":", "$", "!", "...", "@", "=", "query", "fragment",
@@ -222,7 +294,7 @@ def malformed_requests(draw: st.DrawFn) -> bytes:
         body["extensions"] = draw(st.sampled_from([{"persistedQuery": {"sha256Hash": "ab"}},
                                                    {"persistedQuery": "x"}, {"persistedQuery": {"sha256Hash": 5}},
                                                    None, []]))
-    return json.dumps(body, ensure_ascii=False).encode()
+    return json.dumps(body, ensure_ascii=draw(st.booleans())).encode("utf-8", "surrogatepass")
 
 
 # ---- the tests ----------------------------------------------------------------------------------
@@ -247,6 +319,43 @@ def test_generated_queries_as_a_regulator(regulator: Gateway, known_values: list
     _still_serving(regulator)
 
 
+def test_hostile_arguments_as_the_public(public: Gateway, known_values: list[str]) -> None:
+    before = _rss_mb()
+
+    @settings(FUZZ, max_examples=500)
+    @given(hostile_requests(known_values))
+    def run(body: bytes) -> None:
+        check(public.post(body), body)
+
+    run()
+    _still_serving(public, rss_before=before)
+
+
+def test_hostile_arguments_as_a_regulator(regulator: Gateway, known_values: list[str]) -> None:
+    before = _rss_mb()
+
+    @settings(FUZZ, max_examples=300)
+    @given(hostile_requests(known_values))
+    def run(body: bytes) -> None:
+        check(regulator.post(body), body)
+
+    run()
+    _still_serving(regulator, rss_before=before)
+
+
+@pytest.mark.parametrize("size", [60_000, 1_000_000])
+def test_long_strings_in_every_string_argument(public: Gateway, size: int) -> None:
+    """Up to the body limit a long string is an ordinary (empty) answer; beyond it, HTTP 413."""
+    query = ("query($s: String!, $t: String) { project(number: $s) { name }"
+             " personByRegistration(registrationNumber: $s) { name }"
+             " enterprises(first: 5, filter: {nameContains: $t}) { edges { cursor } } }")
+    body = json.dumps({"query": query, "variables": {"s": "\u202e" + "建" * (size // 12), "t": "x" * (size // 3)}})
+    response = public.post(body.encode())
+    check(response, body.encode())
+    assert response.status_code == (413 if len(body) > public.max_body else 200), response.text[:300]
+    _still_serving(public)
+
+
 def test_malformed_bodies_and_headers(public: Gateway) -> None:
     @FUZZ
     @given(malformed_requests(), st.sampled_from([None, "Bearer", "Bearer x.y.z", "Basic abc", "bearer  ", "Bearer é"]))
@@ -258,8 +367,22 @@ def test_malformed_bodies_and_headers(public: Gateway) -> None:
     _still_serving(public)
 
 
-def _still_serving(gateway: Gateway) -> None:
+def _still_serving(gateway: Gateway, rss_before: float | None = None) -> None:
     assert gateway.get("/healthz").json()["status"] == "ok"
     response = gateway.post(b'{"query": "{ provinces { code healthy } }"}')
     assert response.status_code == 200
     assert all(p["healthy"] for p in response.json()["data"]["provinces"])
+    assert gateway.open_breakers() == [], "bad input must never count as a source failure"
+    if rss_before is not None:  # the whole test process (gateway included): caches and pools are bounded
+        assert _rss_mb() - rss_before < RSS_GROWTH_MB, f"RSS grew from {rss_before:.0f} MB to {_rss_mb():.0f} MB"
+
+
+RSS_GROWTH_MB = 300
+
+
+def _rss_mb() -> float:
+    """This process's resident set (the gateway runs in it), from /proc."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
