@@ -53,10 +53,11 @@ class FloorView:
     counts: Counter[str]
 
     async def routes(self, kind: str, keys: Sequence[str], homes: Mapping[str, str | None]) -> dict[str, list[str]]:
-        """The gateway's routing rule: presence index plus the home province named by the key."""
+        """The gateway's routing rule with a fresh index: the provinces it names plus the home province
+        named by the key (the bench's sync keeps every province fresh)."""
         found = await central_queries.presence(self.sources[CENTRAL], kind, keys)
         # A key without a home adds None, which matches no configured province.
-        wanted = {key: {*codes, homes.get(key)} for key, codes in zip(keys, found, strict=True)}
+        wanted = {key: {*answer.holders, homes.get(key)} for key, answer in zip(keys, found, strict=True)}
         return {key: [code for code in self.provinces if code in wanted[key]] for key in keys}
 
     async def batch(

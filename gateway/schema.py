@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import strawberry
+from graphql import GraphQLError
 from strawberry.schema.config import StrawberryConfig
 
 from gateway.caches import CachedDocuments
@@ -37,9 +38,18 @@ class Query(ReadQuery, StatisticsQuery, BusinessQuery, CrossCheckQuery, AuditQue
 EXTENSIONS: tuple[Any, ...] = (QueryLimits, RequestInput, CachedDocuments)
 
 
+class GatewaySchema(strawberry.Schema):
+    """strawberry's schema without its error log: strawberry logs every GraphQL error's message,
+    which may quote what the caller sent (an ID number, say).  The gateway's error policy
+    (``gateway.errors``) logs what needs logging: unexpected errors, by reference id."""
+
+    def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
+        return None
+
+
 def build_schema(*extra_extensions: Any) -> strawberry.Schema:
     """The schema, with optional further extensions after the gateway's own (e.g. tracing)."""
-    return strawberry.Schema(
+    return GatewaySchema(
         query=Query, config=StrawberryConfig(scalar_map=SCALAR_MAP), extensions=[*EXTENSIONS, *extra_extensions]
     )
 

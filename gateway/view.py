@@ -5,6 +5,13 @@ fresh loaders, the document limits' policy), resolves persisted queries before e
 execution under the request timeout, and shapes the result: the error policy
 (``gateway.errors``), the ``sources`` extension, and the audit hook (``gateway.answer_audit``).
 The GraphiQL IDE is served offline (``gateway.ide``).
+
+HTTP, as GraphQL over HTTP says: the answer's media type is negotiated from ``Accept``
+(``gateway.admission.negotiate``); with ``application/graphql-response+json`` a request that never
+executed (parse, validation, limits, variables) is HTTP 400 without a data entry, while
+``application/json`` keeps HTTP 200 for older clients.  Queries may come by GET (what urql and
+CDN-friendly clients send), mutations never (405, ``Allow: POST``).  Every answer says how caches
+may keep it (:func:`cache_control`) and what it varies on.
 """
 
 from __future__ import annotations
@@ -17,15 +24,27 @@ import re
 from typing import Any
 
 import orjson
+from cross_web import HTTPException
 from graphql import ExecutionResult
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.schema import BaseSchema
+from strawberry.schema.exceptions import InvalidOperationTypeError
+from strawberry.types.graphql import OperationType
 
-from domain.errors import BadRequest, PersistedQueryError, RateLimited, RequestTimeout
-from gateway.admission import Rejection
+from domain.errors import (
+    BadRequest,
+    BadUserInput,
+    PersistedQueryError,
+    RateLimited,
+    RequestRejected,
+    RequestTimeout,
+    coded_errors,
+)
+from gateway.admission import GRAPHQL_RESPONSE, JSON, Rejection, error_response, negotiate, vary
 from gateway.answer_audit import record_answer
 from gateway.caches import DocumentWork, caller_key
 from gateway.context import GatewayContext
@@ -48,11 +67,46 @@ class GatewayGraphQL(OfflineGraphQL):
     """Strawberry's ASGI view with our context, persisted queries, timeout, error policy and audit."""
 
     def __init__(self, settings: Settings, graphql_schema: BaseSchema | None = None) -> None:
-        super().__init__(schema if graphql_schema is None else graphql_schema, allow_queries_via_get=False)
+        # GET is for queries only: strawberry refuses a mutation by GET, and _refuse_mutation_by_get
+        # makes that the 405 the HTTP spec asks for.
+        super().__init__(schema if graphql_schema is None else graphql_schema, allow_queries_via_get=True)
         self._settings = settings
         self._persisted = PersistedQueries.load(settings.limits.persisted_queries)
         self._document_work = DocumentWork(settings.limits.document_cpu_ms_per_minute)
         self._disclosures = DisclosureLedger(settings.limits.full_id_numbers_per_hour)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        request = Request(scope, receive)
+        response = await self._answer(request)
+        response.headers["Cache-Control"] = cache_control(request, response, self._settings.server.public_max_age_s)
+        await response(scope, receive, send)
+
+    async def _answer(self, request: Request) -> Response:
+        """The response before caching headers: the IDE, an HTTP-level error, or the GraphQL answer
+        in the negotiated media type with the status that type implies."""
+        if self.should_render_graphql_ide(request):  # type: ignore[arg-type]  # Starlette's Request has all it reads
+            return await self.run(request)
+        media = negotiate(request.headers.get("accept"))
+        if media is None:
+            message = f"Accept must allow {GRAPHQL_RESPONSE} or {JSON}"
+            return error_response(BadRequest(message), 406, JSON, _running(request))
+        request.state.yrd_media = media
+        try:
+            response = await self.run(request)
+        except _MutationByGet:
+            error = BadRequest("Mutations are not allowed by GET; send them with POST")
+            return error_response(error, 405, media, _running(request), {"Allow": "POST"})
+        except HTTPException as exc:  # strawberry's own refusals (no JSON, no query…), as JSON
+            return error_response(BadRequest(exc.reason), exc.status_code, media, _running(request))
+        response.headers["Vary"] = vary(response.body)
+        if media == GRAPHQL_RESPONSE:
+            response.headers["Content-Type"] = f"{GRAPHQL_RESPONSE}; charset=utf-8"
+            if getattr(request.state, "yrd_request_error", False):
+                response.status_code = 400  # nothing executed: the request, not the data, was wrong
+        return response
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> GatewayContext:
         registry = _running(request).registry
@@ -133,13 +187,21 @@ class GatewayGraphQL(OfflineGraphQL):
         try:
             async with asyncio.timeout(timeout_s):
                 return await super().execute_single(*args, **kwargs)
+        except HTTPException as exc:
+            _refuse_mutation_by_get(exc)
+            raise
         except TimeoutError:
             message = f"Request took longer than {timeout_s:g} s and was stopped"
             return ExecutionResult(None, [graphql_error(RequestTimeout(message))])
 
     def encode_json(self, data: object) -> bytes:
         """UTF-8 JSON (orjson): CJK text as itself, not ``\\u`` escapes (about 18% smaller), and fast."""
-        return orjson.dumps(data, default=str)
+        try:
+            return orjson.dumps(data, default=str)
+        except orjson.JSONEncodeError:
+            # Text that is not valid Unicode (a lone surrogate quoted back from the request) cannot
+            # be UTF-8: escaped JSON can carry it, so such an answer is never a 500.
+            return json.dumps(data, default=str).encode()
 
     async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:
         runtime = _running(request)
@@ -159,11 +221,60 @@ class GatewayGraphQL(OfflineGraphQL):
         if withheld is not None:  # AUDIT_UNAVAILABLE or DISCLOSURE_LIMIT: nothing of the answer leaves
             response = {"data": None}
             errors = [graphql_error(withheld).formatted]
+        elif _is_request_error(result, errors):
+            request.state.yrd_request_error = True
+            if getattr(request.state, "yrd_media", JSON) == GRAPHQL_RESPONSE:
+                del response["data"]  # the spec: a request that never executed has no data entry
         if errors:
             response["errors"] = errors
         if extensions:
             response["extensions"] = extensions
+        request.state.yrd_complete = not errors and not extensions.get("warnings") and all(
+            s["status"] in _COMPLETE for s in extensions.get("sources", [])
+        )
         return response
+
+
+class _MutationByGet(Exception):
+    """A mutation sent by GET: answered 405 with ``Allow: POST``."""
+
+
+def _refuse_mutation_by_get(exc: HTTPException) -> None:
+    cause = exc.__cause__
+    if isinstance(cause, InvalidOperationTypeError) and cause.operation_type == OperationType.MUTATION:
+        raise _MutationByGet from exc
+
+
+# Codes of errors that stop a request before execution; variable coercion fails as BAD_USER_INPUT
+# without a path (a resolver's BAD_USER_INPUT has one).
+_REQUEST_ERROR_CODES = frozenset(c.code for c in coded_errors() if issubclass(c, RequestRejected)) | {BadUserInput.code}
+# Source states of a complete answer: asked and answered, or rightly not asked (the index said so).
+_COMPLETE = frozenset({"ok", "skipped"})
+
+
+def _is_request_error(result: ExecutionResult, errors: list[dict[str, Any]]) -> bool:
+    """Whether nothing executed: no data, and every error is a request's (no path, a request code)."""
+    return result.data is None and bool(errors) and all(
+        e.get("path") is None and (e.get("extensions") or {}).get("code") in _REQUEST_ERROR_CODES for e in errors
+    )
+
+
+IDE_MAX_AGE_S = 300
+
+
+def cache_control(request: Request, response: Response, public_max_age_s: int) -> str:
+    """Shared caches may keep only what is the same for everyone and cannot be stale-by-failure: a
+    public GET answer, complete and error-free.  Anything asked with a token is private and never
+    stored (it may hold what only that caller may see); everything else is not stored either."""
+    if request.headers.get("authorization") is not None:
+        return "private, no-store"
+    if response.media_type == "text/html" or response.headers.get("content-type", "").startswith("text/html"):
+        # The IDE page: short, so that an upgrade's new asset URLs are picked up soon.
+        return f"public, max-age={IDE_MAX_AGE_S}" if response.status_code == 200 else "no-store"
+    complete = getattr(request.state, "yrd_complete", False)
+    if request.method == "GET" and response.status_code == 200 and complete and public_max_age_s > 0:
+        return f"public, max-age={public_max_age_s}"
+    return "no-store"
 
 
 # The deepest JSON a request body may nest: the deepest input of the schema (a filter object holding
