@@ -103,7 +103,9 @@ async def enterprise_page_floor(view: FloorView, variables: Variables) -> None:
         for row in rows:
             holders.setdefault(row.uscc, []).append(code)
     shown = sorted(holders, key=str.encode)[:first]
-    keys = invert({uscc: holders[uscc] for uscc in shown})
+    # Every province is asked for the page's children: one may hold records or certificates about an
+    # enterprise whose row it does not have (the gateway's rule since the index names any mention).
+    keys = {code: shown for code in view.provinces}
     await asyncio.gather(view.batch(q.QUALIFICATIONS_BY_USCC, keys), view.batch(q.CREDIT_RECORDS_BY_USCC, keys))
 
 

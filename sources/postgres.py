@@ -125,6 +125,10 @@ class PostgresSource:
                     timeout=self.timeout_s,
                     command_timeout=self.timeout_s,
                     max_inactive_connection_lifetime=60,
+                    # asyncpg resets every connection it takes back (advisory unlocks, CLOSE ALL,
+                    # UNLISTEN, RESET ALL): a second round trip per statement.  The read path keeps
+                    # no session state on pooled connections (no LISTEN, locks, SET or cursors).
+                    reset=_keep_session,
                 )
             return self._pool
 
@@ -158,6 +162,10 @@ def _is_data_error(exc: Exception) -> bool:
 def _bad_input(sqlstate: str | None) -> BadUserInput:
     reason = _DATA_ERROR_REASONS.get(sqlstate or "", "a value was refused by the database")
     return BadUserInput(f"The request cannot be answered as sent: {reason} (SQLSTATE {sqlstate or '22000'})")
+
+
+async def _keep_session(_connection: asyncpg.Connection) -> None:
+    """Nothing to reset: see ``_get_pool``."""
 
 
 class TracedSource:
