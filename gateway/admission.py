@@ -8,23 +8,32 @@ and UTF-8), authentication (bearer token → ``Identity``; a bad token is HTTP 4
 downgrade) and the per-identity rate limit.  A refusal is a :class:`Rejection`, answered here as a
 GraphQL-shaped JSON error with its HTTP status; the view raises one too for a body it cannot read.
 The admitted identity travels to the view in the request state (``yrd_identity``).
+
+A GET request passes the same checks; its query string, which carries the document, is held to
+``max_body_bytes`` like a body.  Also here, because they decide what a request may be answered
+with before the view runs: the media type negotiated from ``Accept`` (GraphQL over HTTP) and the
+CORS policy (``[server] cors_origins``, :class:`GatewayCORS`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
 from typing import Any
 
-from starlette.responses import JSONResponse
+import orjson
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.middleware.cors import CORSMiddleware
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from domain.errors import BadRequest, BodyTooLarge, RateLimited, RequestRejected, Unauthenticated
+from domain.errors import BadRequest, BodyTooLarge, GatewayError, RateLimited, RequestRejected, Unauthenticated
 from gateway.auth import Authenticator, AuthError
 from gateway.errors import graphql_error
 from gateway.forwarded import client_address
 from gateway.limits.rate import RateLimiter
 from gateway.runtime import Runtime, runtime_of
-from gateway.settings import Settings
+from gateway.settings import ServerSettings, Settings
 from resolvers.identity import Identity
 from sources.trace import RequestTrace
 
@@ -53,15 +62,17 @@ class Admission:
             await self._view(scope, receive, send)
             return
         scope = self._with_client(scope)
+        scope.setdefault("state", {})["yrd_media"] = negotiate(Headers(scope=scope).get("accept")) or JSON
         try:
             authorization = self._authorization(scope)
+            self._check_query_string(scope)
             receive = await self._timed_body(scope, receive)
             identity = self._authenticate(authorization)
             self._check_rate(scope, identity)
             scope.setdefault("state", {})["yrd_identity"] = identity
             await self._view(scope, receive, send)
         except Rejection as rejection:
-            await rejection_response(rejection, runtime_of(scope))(scope, receive, send)
+            await rejection_response(rejection, runtime_of(scope), scope)(scope, receive, send)
 
     def _with_client(self, scope: Scope) -> Scope:
         """The scope with ``client`` the address the configuration trusts (the view and the audit
@@ -88,6 +99,13 @@ class Admission:
         if values and len(values[0]) > limit:
             raise Rejection(BadRequest(f"Authorization header is larger than {limit} bytes"))
         return values[0] if values else None
+
+    def _check_query_string(self, scope: Scope) -> None:
+        """A GET carries its document in the query string: the same limit as a body, so the cheaper
+        method is no way around it (h11 bounds the request line only together with the headers)."""
+        limit = self._settings.limits.max_body_bytes
+        if len(scope.get("query_string", b"")) > limit:
+            raise Rejection(BodyTooLarge(f"Query string is larger than {limit} bytes; send the query with POST"))
 
     async def _timed_body(self, scope: Scope, receive: Receive) -> Receive:
         """The body within ``body_timeout_ms``: a client trickling its body must not hold a worker."""
@@ -137,15 +155,123 @@ class Admission:
             raise Rejection(RateLimited(message), {"Retry-After": str(seconds)})
 
 
-def rejection_response(rejection: Rejection, runtime: Runtime | None) -> JSONResponse:
+def rejection_response(rejection: Rejection, runtime: Runtime | None, scope: Scope | None = None) -> Response:
     """The JSON answer to a refused request (with the untouched sources, when the gateway runs)."""
-    body: dict[str, Any] = {
-        "data": None,
-        "errors": [graphql_error(rejection.error).formatted],
-    }
+    media = (scope or {}).get("state", {}).get("yrd_media", JSON)
+    return error_response(rejection.error, rejection.error.http_status, media, runtime, rejection.headers)
+
+
+def error_response(
+    error: GatewayError, status: int, media: str, runtime: Runtime | None, headers: dict[str, str] | None = None
+) -> Response:
+    """A request answered with one error and no execution.  ``application/json`` keeps
+    ``"data": null`` for the clients written before GraphQL over HTTP; with
+    ``application/graphql-response+json`` the data entry is absent, as the spec says of a request
+    that never executed.  Never cached: the same request may pass a moment later."""
+    body: dict[str, Any] = {} if media == GRAPHQL_RESPONSE else {"data": None}
+    body["errors"] = [graphql_error(error).formatted]
     if runtime is not None:
         body["extensions"] = {"sources": RequestTrace().as_extension(runtime.registry.source_names)}
-    return JSONResponse(body, status_code=rejection.error.http_status, headers=rejection.headers)
+    response = Response(orjson.dumps(body), status_code=status, media_type=media, headers=headers)
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Vary"] = vary(response.body)
+    return response
+
+
+# ---- GraphQL over HTTP: the answer's media type -----------------------------------------------
+
+GRAPHQL_RESPONSE = "application/graphql-response+json"
+JSON = "application/json"
+# What a cache must key a /graphql answer on: the media type, the caller and the encoding.
+VARY = "Accept, Authorization, Accept-Encoding"
+# Answers from this size on are compressed (gateway.app); GZipMiddleware then adds
+# "Vary: Accept-Encoding" itself, whatever the client accepts.
+COMPRESS_MIN_BYTES = 1024
+
+
+def vary(body: bytes) -> str:
+    """``Vary`` for an answer of this body: Accept-Encoding is left to the compression middleware
+    when it will add it, so that no cache sees the name twice."""
+    return VARY if len(body) < COMPRESS_MIN_BYTES else "Accept, Authorization"
+
+
+def negotiate(accept: str | None) -> str | None:
+    """The media type to answer with, as GraphQL over HTTP says: the client's most preferred of
+    ``application/graphql-response+json`` and ``application/json`` (the new one on a tie: it lets
+    status codes mean what they say); ``application/json`` when there is no ``Accept`` or only a
+    wildcard matches (clients from before the spec); ``None`` when nothing supported is acceptable."""
+    if accept is None or not accept.strip():
+        return JSON
+    best: tuple[float, int, str] | None = None
+    for entry in accept.split(","):
+        name, quality = _media_range(entry)
+        rank = {GRAPHQL_RESPONSE: 2, JSON: 1, "application/*": 0, "*/*": 0}.get(name)
+        if rank is None or quality <= 0:
+            continue
+        candidate = (quality, rank, GRAPHQL_RESPONSE if rank == 2 else JSON)
+        best = candidate if best is None or candidate[:2] > best[:2] else best
+    return best[2] if best else None
+
+
+def _media_range(entry: str) -> tuple[str, float]:
+    """``type/subtype`` (lower case) and its ``q`` of one Accept entry (1 when absent or malformed)."""
+    name, *params = (part.strip() for part in entry.split(";"))
+    quality = 1.0
+    for param in params:
+        key, _, value = param.partition("=")
+        if key.strip().lower() == "q":
+            try:
+                quality = float(value)
+            except ValueError:
+                quality = 0.0
+    return name.lower(), quality
+
+
+# ---- CORS ---------------------------------------------------------------------------------------
+
+CORS_METHODS = ("GET", "POST")
+CORS_HEADERS = ("Authorization", "Content-Type", "X-Request-ID")
+
+
+def cors_options(server: ServerSettings) -> dict[str, Any] | None:
+    """:class:`GatewayCORS`'s arguments for ``[server] cors_origins``; None when no origin is
+    allowed (then no middleware runs and no ``Access-Control-*`` header is ever sent)."""
+    if not server.cors_origins:
+        return None
+    exact = [o for o in server.cors_origins if not o.endswith(":*")]
+    any_port = [re.escape(o.removesuffix(":*")) + r"(:\d{1,5})?" for o in server.cors_origins if o.endswith(":*")]
+    return {
+        "allow_origins": exact,
+        "allow_origin_regex": "|".join(any_port) or None,
+        "allow_methods": CORS_METHODS,
+        "allow_headers": CORS_HEADERS,
+        # Bearer tokens travel in a header the preflight allows; the gateway sets no cookie, so
+        # browsers never need to send credentials (and "*" may never be combined with them).
+        "allow_credentials": False,
+        "expose_headers": ("X-Request-ID", "Retry-After"),
+        "max_age": 600,
+    }
+
+
+class GatewayCORS(CORSMiddleware):
+    """Starlette's CORS with two changes: a passed preflight is ``204 No Content`` (there is
+    nothing to say), and a disallowed origin gets no ``Access-Control-*`` header at all."""
+
+    def preflight_response(self, request_headers: Headers) -> Response:
+        response = super().preflight_response(request_headers)
+        if response.status_code != 200:
+            return response
+        headers = {k: v for k, v in response.headers.items() if k.lower() not in {"content-length", "content-type"}}
+        return Response(status_code=204, headers=headers)
+
+    async def send(self, message: Message, send: Send, request_headers: Headers) -> None:
+        origin = request_headers.get("origin")
+        if message["type"] == "http.response.start" and origin is not None and not self.is_allowed_origin(origin):
+            headers = MutableHeaders(scope=message)
+            headers["Vary"] = ", ".join([*headers.getlist("Vary"), "Origin"])
+            await send(message)
+            return
+        await super().send(message, send, request_headers)
 
 
 def _replay(body: bytes, receive: Receive, first: Message | None = None) -> Receive:

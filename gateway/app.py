@@ -22,7 +22,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from gateway import tracing
-from gateway.admission import Admission
+from gateway.admission import COMPRESS_MIN_BYTES, Admission, GatewayCORS, cors_options
 from gateway.health import livez, readyz
 from gateway.ide import ide_asset_routes
 from gateway.logs import RequestIdMiddleware
@@ -66,10 +66,14 @@ def create_app(settings: Settings, *, tracer_provider: Any | None = None) -> Sta
         routes=routes,
         lifespan=lifespan,
         middleware=[
-            # Outermost, so that metrics read the uncompressed answer. Answers above 1 KB are
+            # CORS outermost: a preflight is answered before anything else runs, and every answer
+            # (errors included) carries the headers a browser needs to read it.  None configured:
+            # no CORS middleware, no Access-Control-* header.
+            *([Middleware(GatewayCORS, **cors)] if (cors := cors_options(settings.server)) else []),
+            # Outside compression, so that metrics read the uncompressed answer. Answers above 1 KB are
             # compressed when the client accepts gzip: a page of 100 enterprises is ~10x smaller.
             Middleware(RequestIdMiddleware),
-            Middleware(GZipMiddleware, minimum_size=1024),
+            Middleware(GZipMiddleware, minimum_size=COMPRESS_MIN_BYTES),
             Middleware(MetricsMiddleware, metrics=metrics),
         ],
     )

@@ -46,6 +46,9 @@ class DemoSecrets:
     jwt: str
 
 
+DEMO_CORS_ORIGINS = ("http://127.0.0.1:*", "http://localhost:*")
+
+
 def demo_settings(cluster: EmbeddedCluster, secrets_: DemoSecrets, root: Path | None = None) -> Settings:
     """The configuration the demo runs with, pointing at the embedded servers (with ``root``: its
     audit spool and one identity provider per province, keys made under ``root/keys`` once)."""
@@ -59,6 +62,8 @@ def demo_settings(cluster: EmbeddedCluster, secrets_: DemoSecrets, root: Path | 
              "pool_size": 8, "timeout_ms": 3000}
             for server, code, short, name in DEMO_PROVINCES
         ],
+        # The demo's own origin (127.0.0.1 on any port) and portals under development on localhost.
+        "server": {"cors_origins": list(DEMO_CORS_ORIGINS)},
     }
     if root is not None:
         raw["audit"] = {"spool_dir": str(root / "audit-spool")}

@@ -51,6 +51,7 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import os
+import re
 import tempfile
 import tomllib
 from collections.abc import Mapping
@@ -142,6 +143,12 @@ class ServerSettings:
     max_header_bytes: int = 16 * 1024
     max_authorization_bytes: int = 8 * 1024
     max_connections: int = 1000
+    # Browser origins allowed to call the gateway (CORS): exact origins such as
+    # "https://portal.example", "http://localhost:*" for any port of one host, or "*" alone.
+    # None by default: no Access-Control-* header is ever sent.
+    cors_origins: tuple[str, ...] = ()
+    # How long shared caches may keep a public GET answer that is complete and error-free (0: never).
+    public_max_age_s: int = 30
 
 
 @dataclass(frozen=True)
@@ -256,7 +263,10 @@ _SERVER_RANGES = {
     "max_header_bytes": (4096, 1024 * 1024),
     "max_authorization_bytes": (512, 64 * 1024),
     "max_connections": (1, 1_000_000),
+    "public_max_age_s": (0, 86_400),
 }
+# An origin as browsers send it: scheme, host, optional port (":*" in the configuration: any port).
+_ORIGIN = re.compile(r"https?://(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:(\d{1,5}|\*))?")
 
 
 def _server(table: Mapping[str, Any]) -> ServerSettings:
@@ -275,7 +285,22 @@ def _server(table: Mapping[str, Any]) -> ServerSettings:
         raise SettingsError(f"server.trusted_proxies: {exc}") from None
     if values["max_authorization_bytes"] > values["max_header_bytes"]:
         raise SettingsError("server.max_authorization_bytes must not exceed server.max_header_bytes")
+    values["cors_origins"] = _cors_origins(table.get("cors_origins", []))
     return ServerSettings(**values)
+
+
+def _cors_origins(origins: Any) -> tuple[str, ...]:
+    """``[server] cors_origins``: each an origin (no path, no trailing slash: browsers never send
+    one, so such an entry would silently match nothing), ``scheme://host:*`` for any port, or ``*``
+    alone (any origin; the gateway never allows credentials, so ``*`` cannot carry cookies)."""
+    if not isinstance(origins, list) or not all(isinstance(o, str) for o in origins):
+        raise SettingsError('server.cors_origins must be a list of origins like "https://portal.example"')
+    if "*" in origins and len(origins) > 1:
+        raise SettingsError('server.cors_origins: "*" allows every origin and must stand alone')
+    bad = [o for o in origins if o != "*" and not _ORIGIN.fullmatch(o)]
+    if bad:
+        raise SettingsError(f"server.cors_origins: not an origin (scheme://host[:port|:*]): {', '.join(bad)}")
+    return tuple(origins)
 
 
 def _tracing(table: Mapping[str, Any]) -> TracingSettings:
@@ -551,7 +576,9 @@ def render_toml(settings: Settings) -> str:
 
 def _server_lines(server: ServerSettings) -> list[str]:
     proxies = ", ".join(f'"{p}"' for p in server.trusted_proxies)
-    return ["[server]", f"trusted_proxies = [{proxies}]", *(f"{k} = {getattr(server, k)}" for k in _SERVER_RANGES)]
+    origins = ", ".join(f'"{o}"' for o in server.cors_origins)
+    limits = [f"{k} = {getattr(server, k)}" for k in _SERVER_RANGES]
+    return ["[server]", f"trusted_proxies = [{proxies}]", f"cors_origins = [{origins}]", *limits]
 
 
 def _auth_lines(auth: AuthSettings) -> list[str]:

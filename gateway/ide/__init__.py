@@ -20,13 +20,14 @@ from __future__ import annotations
 import html
 import json
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from string import Template
 
 import strawberry.asgi
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, PlainTextResponse
+from starlette.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Mount, NoMatchFound
 from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
@@ -225,8 +226,27 @@ class OfflineGraphQL(strawberry.asgi.GraphQL):
         return HTMLResponse(render_ide_page(request, assets))
 
 
+# A vendored file's first path segment names its package and version (``graphiql-3.8.3/...``):
+# its URL changes whenever its content can, so browsers may keep it for a year without asking.
+IMMUTABLE = "public, max-age=31536000, immutable"
+_VERSIONED = re.compile(r"[a-z0-9@._-]+-\d+\.\d+\.\d+[0-9A-Za-z.+-]*/.+")
+
+
+def asset_cache_control(path: str) -> str:
+    """``Cache-Control`` for the asset at ``path`` (relative to the asset dir): immutable when
+    versioned, else (the manifest) revalidated on every use."""
+    return IMMUTABLE if _VERSIONED.fullmatch(path.replace("\\", "/")) else "no-cache"
+
+
 class _OptionalStaticFiles(StaticFiles):
-    """StaticFiles that answers 404 (not 500) while the asset directory does not exist yet."""
+    """StaticFiles that answers 404 (not 500) while the asset directory does not exist yet, and
+    lets browsers keep versioned files for good."""
+
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        response = await super().get_response(path, scope)
+        if response.status_code in (200, 304):
+            response.headers["Cache-Control"] = asset_cache_control(path)
+        return response
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Serve a file, or a plain 404 hint when ``make ide-assets`` has not been run."""
