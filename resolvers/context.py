@@ -62,6 +62,9 @@ class Context:
     warnings: list[str] = field(default_factory=list)
     # Subjects this request looked at, as (kind, key): what the audit log records.
     subjects: list[tuple[str, str]] = field(default_factory=list)
+    # The same pairs as a set: a page of 100 enterprises touches hundreds of persons, and a list
+    # scan per touch made that quadratic.
+    _touched: set[tuple[str, str]] = field(default_factory=set, repr=False)
     # The cross-checks' loaders and rules snapshot, made on first use by
     # resolvers.crosscheck.loading.scope: it lives and dies with this request.
     crosscheck: RequestScope | None = field(default=None, repr=False)
@@ -83,7 +86,8 @@ class Context:
 
     def touch(self, kind: str, key: str) -> None:
         """Note that the request looked at a subject (kind 'person', 'enterprise', 'crosscheck', ...)."""
-        if (kind, key) not in self.subjects:
+        if (kind, key) not in self._touched:
+            self._touched.add((kind, key))
             self.subjects.append((kind, key))
 
     def warn(self, message: str | None) -> None:
