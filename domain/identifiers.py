@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from domain.errors import BadUserInput
+
 USCC_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _USCC_WEIGHTS = [pow(3, i, 31) for i in range(17)]
 _ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
@@ -22,8 +24,9 @@ ID_TYPES = ("居民身份证", "护照", "军官证", "港澳居民来往内地�
 RESIDENT_ID = "居民身份证"
 
 
-class IdentifierError(ValueError):
-    """A code failed one of its checks; the message says which one."""
+class IdentifierError(BadUserInput, ValueError):
+    """A code failed one of its checks; the message says which one (the caller's error:
+    ``BAD_USER_INPUT`` in the error tree, and a ``ValueError`` for code that parses values)."""
 
 
 def uscc_check_char(first17: str) -> str:
