@@ -6,7 +6,9 @@ import argparse
 import asyncio
 import dataclasses
 import logging
+import os
 import sys
+import tempfile
 from collections.abc import Sequence
 from datetime import date
 
@@ -33,6 +35,7 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="serve GraphQL with the given configuration")
     _config_arg(serve)
     _listen_args(serve)
+    serve.add_argument("--workers", type=int, default=1, help="worker processes sharing the port (default 1)")
     serve.set_defaults(run=_serve)
     demo = commands.add_parser("demo", help="start embedded databases, load demo data, serve")
     _listen_args(demo)
@@ -92,16 +95,23 @@ def _config_arg(parser: argparse.ArgumentParser) -> None:
 
 
 def _listen_args(parser: argparse.ArgumentParser) -> None:
-    import os
-
     parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
 
 
-def _serve(args: argparse.Namespace) -> None:
+def _serve(args: argparse.Namespace) -> int:
+    if args.workers < 1:
+        print("--workers must be at least 1", file=sys.stderr)
+        return 2
+    settings = load_settings(args.config)
+    if args.workers > 1:
+        # Before prometheus-client is imported: its metrics then keep their values in files that
+        # every worker's /metrics adds up.
+        os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="yrd-metrics-"))
     from gateway.serve import serve
 
-    serve(load_settings(args.config), args.host, args.port)
+    serve(settings, args.host, args.port, args.workers)
+    return 0
 
 
 def _sync(args: argparse.Namespace) -> int:

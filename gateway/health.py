@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 from typing import Any
 
 from starlette.requests import Request
@@ -29,7 +30,8 @@ READY_BUDGET_S = 1.0  # a probe that takes longer counts as unreachable: readine
 
 
 async def livez(_: Request) -> JSONResponse:
-    return JSONResponse({"status": "live"})
+    # The process id tells which worker answered when several share the port.
+    return JSONResponse({"status": "live", "pid": os.getpid()})
 
 
 async def readyz(request: Request) -> JSONResponse:

@@ -5,8 +5,10 @@ Counted per request by an ASGI middleware that reads what the request left behin
 no resolver or source knows about metrics.  Gauges that describe the gateway's state (breakers,
 index lag, audit spool) are refreshed when scraped.
 
-Several worker processes: each exports its own registry today; ``yrd-gateway serve --workers N``
-(a later step) will switch to prometheus-client's multiprocess collector.
+Several worker processes (``yrd-gateway serve --workers N``): the CLI sets
+``PROMETHEUS_MULTIPROC_DIR`` before prometheus-client is imported, every worker's values go to
+files there, and whichever worker is scraped adds them all up (prometheus-client's multiprocess
+collector); state gauges keep the most recent value any worker saw.
 """
 
 from __future__ import annotations
@@ -14,10 +16,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import time
 from typing import Any
 
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -31,15 +42,19 @@ _LATENCY_BUCKETS = (0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5
 _MAX_ERROR_BODY = 64 * 1024  # error codes are read from small JSON bodies only
 _SCRAPE_BUDGET_S = 0.5
 _MAX_OPERATIONS = 200
+_MULTIPROCESS = bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
 
 
 class GatewayMetrics:
     """Every metric the gateway exports."""
 
     def __init__(self) -> None:
-        self.registry = CollectorRegistry()
         self._operations: set[str] = set()
-        r = self.registry
+        self.registry = CollectorRegistry()
+        if _MULTIPROCESS:
+            # Values live in the shared directory; this registry only reads them all at scrape time.
+            multiprocess.MultiProcessCollector(self.registry)
+        r = None if _MULTIPROCESS else self.registry
         self.requests = Counter("yrd_requests", "GraphQL requests by operation name and outcome",
                                 ["operation", "outcome"], registry=r)
         self.latency = Histogram("yrd_request_duration_seconds", "GraphQL request latency", ["operation"],
@@ -51,14 +66,15 @@ class GatewayMetrics:
         self.source_errors = Counter("yrd_source_errors", "Source failures by source and code",
                                      ["source", "code"], registry=r)
         self.breaker_open = Gauge("yrd_breaker_open", "1 while a source's circuit breaker is open", ["source"],
-                                  registry=r)
+                                  registry=r, multiprocess_mode="mostrecent")
         self.index_lag = Gauge("yrd_index_lag_ms", "How far the presence index lags each province (ms)",
-                               ["province"], registry=r)
+                               ["province"], registry=r, multiprocess_mode="mostrecent")
         self.index_lag_unknown = Gauge("yrd_index_lag_unknown", "1 while a province's index lag is unknown",
-                                       ["province"], registry=r)
+                                       ["province"], registry=r, multiprocess_mode="mostrecent")
         self.spool_bytes = Gauge("yrd_audit_spool_bytes", "Audit entries not yet delivered to the central store",
-                                 registry=r)
-        self.subscriptions = Gauge("yrd_subscriptions_open", "Open GraphQL subscriptions", registry=r)
+                                 registry=r, multiprocess_mode="mostrecent")
+        self.subscriptions = Gauge("yrd_subscriptions_open", "Open GraphQL subscriptions", registry=r,
+                                   multiprocess_mode="livesum")
 
     def _operation_label(self, name: object) -> str:
         """A GraphQL operation name as a label, at most ``_MAX_OPERATIONS`` distinct ones: a hostile
@@ -162,3 +178,9 @@ def metrics_endpoint(metrics: GatewayMetrics):  # type: ignore[no-untyped-def]
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     return endpoint
+
+
+def mark_worker_gone(pid: int) -> None:
+    """Forget a finished worker's live gauges (multiprocess mode only)."""
+    if _MULTIPROCESS:
+        multiprocess.mark_process_dead(pid)

@@ -19,12 +19,17 @@ loopback): the client address is resolved once, in admission, from ``[server] tr
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
+import os
+import signal
+import socket
 
 import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from gateway.app import create_app
+from gateway.metrics import mark_worker_gone
 from gateway.settings import ServerSettings, Settings
 
 
@@ -104,12 +109,57 @@ def server_config(settings: Settings, host: str, port: int) -> uvicorn.Config:
     )
 
 
-def serve(settings: Settings, host: str, port: int) -> None:
-    """Run the gateway built from ``settings`` on ``host:port`` until interrupted."""
+def serve(settings: Settings, host: str, port: int, workers: int = 1) -> None:
+    """Run the gateway built from ``settings`` on ``host:port`` until interrupted; with ``workers``
+    > 1, that many processes share the listening socket (each with its own pools)."""
     # A request allocates thousands of short-lived objects: collect the young generation less
     # often (CPython's default 700 makes a collection every few fields of a large page).
     gc.set_threshold(GC_YOUNG_THRESHOLD, 20, 50)
+    if workers > 1:
+        _serve_workers(settings, host, port, workers)
+        return
     server = uvicorn.Server(server_config(settings, host, port))
     server.run()
     if not server.started:
         raise SystemExit(3)  # uvicorn.run's exit status when the server could not start
+
+
+def _serve_workers(settings: Settings, host: str, port: int, workers: int) -> None:
+    """Pre-fork: one listening socket, ``workers`` children each running its own uvicorn server
+    and runtime.  The index sync runs in every child but works once: per province one leader holds
+    the advisory lock, the others stand by.  SIGTERM/SIGINT are passed on; each child shuts down
+    gracefully and the parent waits for all of them."""
+    listener = socket.create_server((host, port), backlog=2048)
+    listener.set_inheritable(True)
+    children = [_fork_worker(settings, host, port, listener) for _ in range(workers)]
+    listener.close()
+
+    def pass_on(signum: int, _frame: object) -> None:
+        for pid in children:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signum)
+
+    signal.signal(signal.SIGTERM, pass_on)
+    signal.signal(signal.SIGINT, pass_on)
+    failed = False
+    for pid in children:
+        _, status = os.waitpid(pid, 0)
+        failed |= os.waitstatus_to_exitcode(status) not in (0, -signal.SIGTERM, -signal.SIGINT)
+        mark_worker_gone(pid)
+    if failed:
+        raise SystemExit(3)
+
+
+def _fork_worker(settings: Settings, host: str, port: int, listener: socket.socket) -> int:
+    pid = os.fork()
+    if pid:
+        return pid
+    code = 3
+    try:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)  # uvicorn installs its own handlers
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        server = uvicorn.Server(server_config(settings, host, port))
+        server.run(sockets=[listener])
+        code = 0 if server.started else 3
+    finally:
+        os._exit(code)
