@@ -56,19 +56,31 @@ def served_settings(stack: Stack, spool: Path, **tables: dict[str, Any]) -> Sett
     return settings_from_mapping(raw, {})
 
 
+def start_process(settings: Settings, workdir: Path, *extra: str, sync: bool = False) -> tuple[subprocess.Popen, int]:
+    """Start ``yrd-gateway serve`` with ``settings`` (and ``extra`` CLI arguments) on a free port and
+    wait until it listens; the caller stops it.  Its output goes to ``workdir/serve.log``."""
+    config = workdir / "gateway.toml"
+    config.write_text(render_toml(settings) + ("" if sync else "\n[index]\nsync = false\n"), encoding="utf-8")
+    port = _free_port()
+    command = [sys.executable, "-c", "import sys; from gateway.cli import main; sys.exit(main())",
+               "serve", "--config", str(config), "--host", "127.0.0.1", "--port", str(port), *extra]
+    with (workdir / "serve.log").open("wb") as log:
+        process = subprocess.Popen(command, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        _wait_until_up(process, port, workdir / "serve.log")
+    except BaseException:
+        process.kill()
+        process.wait()
+        raise
+    return process, port
+
+
 @contextlib.contextmanager
 def serve_process(settings: Settings, workdir: Path) -> Iterator[Served]:
     """``yrd-gateway serve`` with ``settings`` until the block ends (the index sync is left to the
     session's own app, so that this process only serves requests)."""
-    config = workdir / "gateway.toml"
-    config.write_text(render_toml(settings) + "\n[index]\nsync = false\n", encoding="utf-8")
-    port = _free_port()
-    log = (workdir / "serve.log").open("wb")
-    command = [sys.executable, "-c", "import sys; from gateway.cli import main; sys.exit(main())",
-               "serve", "--config", str(config), "--host", "127.0.0.1", "--port", str(port)]
-    process = subprocess.Popen(command, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
+    process, port = start_process(settings, workdir)
     try:
-        _wait_until_up(process, port, workdir / "serve.log")
         yield Served("127.0.0.1", port, settings)
     finally:
         process.terminate()
@@ -77,7 +89,6 @@ def serve_process(settings: Settings, workdir: Path) -> Iterator[Served]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-        log.close()
 
 
 def _free_port() -> int:

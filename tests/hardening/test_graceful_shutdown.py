@@ -6,17 +6,14 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import asyncpg
 import httpx
 
-from gateway.settings import render_toml
 from tests.conftest import Stack, table_locked
-from tests.hardening.served import REPO, _free_port, _wait_until_up, served_settings
+from tests.hardening.served import served_settings, start_process
 from tests.tokens import bearer
 
 SLOW = 'query($u: USCC!) { enterprise(uscc: $u) { name creditRecords { id } } }'
@@ -24,19 +21,12 @@ SLOW = 'query($u: USCC!) { enterprise(uscc: $u) { name creditRecords { id } } }'
 
 async def test_sigterm_finishes_in_flight_work_then_exits(stack: Stack, tmp_path: Path) -> None:
     settings = served_settings(stack, tmp_path / "spool")
-    config = tmp_path / "gateway.toml"
-    config.write_text(render_toml(settings) + "\n[index]\nsync = false\n", encoding="utf-8")
-    port = _free_port()
-    log = (tmp_path / "serve.log").open("wb")
-    command = [sys.executable, "-c", "import sys; from gateway.cli import main; sys.exit(main())",
-               "serve", "--config", str(config), "--host", "127.0.0.1", "--port", str(port)]
-    process = subprocess.Popen(command, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
+    process, port = await asyncio.to_thread(start_process, settings, tmp_path)
     url = f"http://127.0.0.1:{port}/graphql"
     regulator = bearer(settings, "regulator", "320000", sub="shutdown-test")
     registration = stack.case("dual_registration_person")["key"]["registrationNumber"]
     person = "query($r: String!) { personByRegistration(registrationNumber: $r) { name } }"
     try:
-        await asyncio.to_thread(_wait_until_up, process, port, tmp_path / "serve.log")
         async with httpx.AsyncClient(timeout=30) as client:
             audited = await client.post(url, json={"query": person, "variables": {"r": registration}},
                                         headers=regulator)
@@ -54,7 +44,6 @@ async def test_sigterm_finishes_in_flight_work_then_exits(stack: Stack, tmp_path
         if process.poll() is None:
             process.kill()
             process.wait()
-        log.close()
     assert answer.status_code == 200 and answer.json()["data"]["enterprise"]["name"]
     assert refused, "a new connection was accepted after SIGTERM"
     # uvicorn re-raises the signal once its graceful shutdown is over: the exit status is SIGTERM's,

@@ -5,16 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
-from gateway.settings import render_toml
 from tests.conftest import Stack
-from tests.hardening.served import REPO, _free_port, _wait_until_up, served_settings
+from tests.hardening.served import served_settings, start_process
 
 REQUESTS = 24
 
@@ -30,16 +27,9 @@ def _count(metrics_text: str, operation: str) -> float:
 
 async def test_two_workers_share_the_port_and_their_metrics(stack: Stack, tmp_path: Path) -> None:
     settings = served_settings(stack, tmp_path / "spool")
-    config = tmp_path / "gateway.toml"
-    config.write_text(render_toml(settings), encoding="utf-8")
-    port = _free_port()
-    log = (tmp_path / "serve.log").open("wb")
-    command = [sys.executable, "-c", "import sys; from gateway.cli import main; sys.exit(main())",
-               "serve", "--config", str(config), "--host", "127.0.0.1", "--port", str(port), "--workers", "2"]
-    process = subprocess.Popen(command, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
+    process, port = await asyncio.to_thread(start_process, settings, tmp_path, "--workers", "2", sync=True)
     base = f"http://127.0.0.1:{port}"
     try:
-        await asyncio.to_thread(_wait_until_up, process, port, tmp_path / "serve.log")
         pids: set[int] = set()
         for _ in range(REQUESTS):  # a new connection each time: the kernel hands them to either worker
             async with httpx.AsyncClient() as client:
@@ -53,7 +43,6 @@ async def test_two_workers_share_the_port_and_their_metrics(stack: Stack, tmp_pa
     finally:
         process.send_signal(signal.SIGTERM)
         exit_code = await asyncio.to_thread(process.wait, 30)
-        log.close()
     assert len(pids) == 2, f"one worker answered everything: {pids}"
     assert process.pid not in pids  # the parent only supervises
     assert scrapes == [REQUESTS] * 4  # whichever worker is scraped, every worker's requests count
