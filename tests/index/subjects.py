@@ -49,3 +49,9 @@ def bad_record_insert(record: str, uscc: str, publish_from: date, publish_to: da
                    $3, $4, 'published', 'test')""",
         (record, uscc, publish_from, publish_to),
     )
+
+
+def flat(statement: tuple[str, tuple]) -> tuple:
+    """A statement and its arguments as positional arguments for ``execute``."""
+    sql, args = statement
+    return (sql, *args)

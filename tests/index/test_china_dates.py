@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from tests.conftest import running_client
 from tests.index.conftest import ANCHOR, IndexStack, execute
-from tests.index.subjects import bad_record_insert, blacklist_insert, enterprise_insert, new_uscc
+from tests.index.subjects import bad_record_insert, blacklist_insert, enterprise_insert, flat, new_uscc
 
 JS = "320000"
 QUERY = """query($u: USCC!) { enterprise(uscc: $u) { creditRecords { id } blacklist { entryNumber active } } }"""
@@ -27,10 +27,10 @@ async def _public_view(index: IndexStack, instant: datetime, uscc: str) -> dict:
 async def test_a_window_ending_today_in_china_and_a_release_today_in_china(index_stack: IndexStack) -> None:
     uscc = new_uscc("320700")
     dsn = index_stack.dsn(JS)
-    await execute(dsn, *_flat(enterprise_insert(uscc)))
-    await execute(dsn, *_flat(bad_record_insert(f"JS-D-{uscc}", uscc, ANCHOR - timedelta(days=200), ANCHOR)))
+    await execute(dsn, *flat(enterprise_insert(uscc)))
+    await execute(dsn, *flat(bad_record_insert(f"JS-D-{uscc}", uscc, ANCHOR - timedelta(days=200), ANCHOR)))
     await execute(
-        dsn, *_flat(blacklist_insert(f"JS-BL-{uscc}", uscc, ANCHOR - timedelta(days=100), ANCHOR + timedelta(days=1)))
+        dsn, *flat(blacklist_insert(f"JS-BL-{uscc}", uscc, ANCHOR - timedelta(days=100), ANCHOR + timedelta(days=1)))
     )
     before = await _public_view(index_stack, BEFORE_MIDNIGHT, uscc)
     after = await _public_view(index_stack, AFTER_MIDNIGHT, uscc)
@@ -38,8 +38,3 @@ async def test_a_window_ending_today_in_china_and_a_release_today_in_china(index
     assert [r["id"] for r in before["creditRecords"]] and [b["active"] for b in before["blacklist"]] == [True]
     # 22:00 UTC the same day is already the next day in Shanghai: the window is over, the listing released.
     assert after["creditRecords"] == [] and after["blacklist"] == []
-
-
-def _flat(statement: tuple[str, tuple]) -> tuple:
-    sql, args = statement
-    return (sql, *args)

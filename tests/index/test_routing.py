@@ -18,7 +18,7 @@ from domain.person_key import person_key
 from sources.index_sync import SyncSettings
 from tests.conftest import SECRET, running_client
 from tests.index.conftest import ANCHOR, IndexStack, execute
-from tests.index.subjects import bad_record_insert, blacklist_insert, enterprise_insert, new_resident_id, new_uscc
+from tests.index.subjects import bad_record_insert, blacklist_insert, enterprise_insert, flat, new_resident_id, new_uscc
 from tests.tokens import ask, bearer
 
 SH, JS, ZJ = "310000", "320000", "330000"
@@ -61,11 +61,11 @@ async def _set_caught_up(index: IndexStack, code: str, sql_expression: str) -> N
 
 async def test_a_blacklisting_in_another_province_is_seen_within_the_bound(index_stack: IndexStack) -> None:
     uscc = new_uscc("320200")
-    await execute(index_stack.dsn(JS), *_flat(enterprise_insert(uscc, "无锡测试建设有限公司")))
+    await execute(index_stack.dsn(JS), *flat(enterprise_insert(uscc, "无锡测试建设有限公司")))
     async with gateway(index_stack) as (client, regulator):
         first = await ask(client, ENTERPRISE, regulator, u=uscc)
         assert first["data"]["enterprise"]["blacklist"] == []
-        entry = _flat(blacklist_insert(f"ZJ-BL-{uscc}", uscc, ANCHOR - timedelta(days=1), ANCHOR + timedelta(days=364)))
+        entry = flat(blacklist_insert(f"ZJ-BL-{uscc}", uscc, ANCHOR - timedelta(days=1), ANCHOR + timedelta(days=364)))
         await execute(index_stack.dsn(ZJ), *entry)
 
         async def blacklisted() -> tuple[dict, bool]:
@@ -94,10 +94,10 @@ async def test_a_person_held_only_elsewhere_and_records_and_conflicts_are_found(
         number,
     )
     uscc = new_uscc("320300")
-    await execute(index_stack.dsn(JS), *_flat(enterprise_insert(uscc, "徐州测试建设有限公司")))
-    await execute(index_stack.dsn(ZJ), *_flat(enterprise_insert(uscc, "徐州测试建设有限公司（浙江分公司）")))
+    await execute(index_stack.dsn(JS), *flat(enterprise_insert(uscc, "徐州测试建设有限公司")))
+    await execute(index_stack.dsn(ZJ), *flat(enterprise_insert(uscc, "徐州测试建设有限公司（浙江分公司）")))
     await execute(
-        index_stack.dsn(ZJ), *_flat(bad_record_insert(f"ZJ-R-{uscc}", uscc, ANCHOR, ANCHOR + timedelta(days=365)))
+        index_stack.dsn(ZJ), *flat(bad_record_insert(f"ZJ-R-{uscc}", uscc, ANCHOR, ANCHOR + timedelta(days=365)))
     )
     async with gateway(index_stack) as (client, regulator):
 
@@ -116,9 +116,9 @@ async def test_a_person_held_only_elsewhere_and_records_and_conflicts_are_found(
 async def test_a_stale_index_asks_the_province_directly(index_stack: IndexStack) -> None:
     """Without a running sync the index goes stale: the province is asked, never silently skipped."""
     uscc = new_uscc("320400")
-    await execute(index_stack.dsn(JS), *_flat(enterprise_insert(uscc)))
+    await execute(index_stack.dsn(JS), *flat(enterprise_insert(uscc)))
     await execute(
-        index_stack.dsn(SH), *_flat(blacklist_insert(f"SH-BL-{uscc}", uscc, ANCHOR, ANCHOR + timedelta(days=365)))
+        index_stack.dsn(SH), *flat(blacklist_insert(f"SH-BL-{uscc}", uscc, ANCHOR, ANCHOR + timedelta(days=365)))
     )
     async with gateway(index_stack, enabled=False) as (client, regulator):
         await _set_caught_up(index_stack, SH, "now() - interval '1 hour'")
@@ -148,7 +148,7 @@ async def test_provinces_show_the_index_lag(index_stack: IndexStack) -> None:
 
 async def test_a_province_down_lags_and_is_asked_directly_once_back(index_stack: IndexStack) -> None:
     uscc = new_uscc("320500")
-    await execute(index_stack.dsn(JS), *_flat(enterprise_insert(uscc)))
+    await execute(index_stack.dsn(JS), *flat(enterprise_insert(uscc)))
     async with gateway(index_stack) as (client, regulator):
         index_stack.base.cluster.stop("zj")
         try:
@@ -163,7 +163,7 @@ async def test_a_province_down_lags_and_is_asked_directly_once_back(index_stack:
         finally:
             index_stack.base.cluster.start("zj")
         await execute(
-            index_stack.dsn(ZJ), *_flat(bad_record_insert(f"ZJ-R2-{uscc}", uscc, ANCHOR, ANCHOR + timedelta(days=200)))
+            index_stack.dsn(ZJ), *flat(bad_record_insert(f"ZJ-R2-{uscc}", uscc, ANCHOR, ANCHOR + timedelta(days=200)))
         )
 
         async def answered() -> tuple[dict, bool]:  # the breaker probes the restarted server again
@@ -182,7 +182,7 @@ async def test_the_index_converges_after_the_central_store_was_down(index_stack:
         index_stack.base.cluster.stop("central")
         try:
             for uscc in written:
-                await execute(index_stack.dsn(ZJ), *_flat(enterprise_insert(uscc)))
+                await execute(index_stack.dsn(ZJ), *flat(enterprise_insert(uscc)))
             during = (await ask(client, ENTERPRISE, regulator, u=written[0]))["data"]["enterprise"]
         finally:
             index_stack.base.cluster.start("central")
@@ -194,11 +194,6 @@ async def test_the_index_converges_after_the_central_store_was_down(index_stack:
         result = await _within_bound(converged, seconds=15)
     assert during["coverage"]["complete"] is True and {p["code"] for p in during["presence"]} == {ZJ}
     assert result["indexed"] == [[ZJ]] * 3
-
-
-def _flat(statement: tuple[str, tuple]) -> tuple:
-    sql, args = statement
-    return (sql, *args)
 
 
 async def test_key_positions_held_in_another_province_are_found_by_registration(index_stack: IndexStack) -> None:

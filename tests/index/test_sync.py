@@ -18,7 +18,7 @@ from sources.index_sync import (
     reconcile,
 )
 from tests.index.conftest import ANCHOR, IndexStack, execute
-from tests.index.subjects import bad_record_insert, blacklist_insert, enterprise_insert, new_uscc
+from tests.index.subjects import bad_record_insert, blacklist_insert, enterprise_insert, flat, new_uscc
 
 JS, ZJ = "320000", "330000"
 FAST = SyncSettings(poll_s=0.05, retry_s=0.1, batch_size=50)
@@ -53,8 +53,8 @@ async def test_overlapping_transactions_committing_in_the_opposite_order_lose_no
         ta, tb = a.transaction(), b.transaction()
         await ta.start()
         await tb.start()
-        await a.execute(*_flat(enterprise_insert(first)))  # version v
-        await b.execute(*_flat(enterprise_insert(second)))  # version v + 1
+        await a.execute(*flat(enterprise_insert(first)))  # version v
+        await b.execute(*flat(enterprise_insert(second)))  # version v + 1
         await tb.commit()  # B commits first
         await _catch_up(index_stack, JS)  # B is committed, but A (older) is still open: nothing is passed
         assert await index_stack.indexed("enterprise", first) == []
@@ -76,9 +76,10 @@ async def test_a_transaction_with_an_older_id_but_a_later_version_is_not_skipped
         tb = b.transaction()
         await tb.start()
         await b.fetchval("SELECT pg_current_xact_id()")  # B's id is the older one
-        await a.execute(*_flat(enterprise_insert(first)))  # autocommit: A's change is committed
+        await a.execute(*flat(enterprise_insert(first)))  # autocommit: A's change is committed
         await _catch_up(index_stack, JS)  # A may not be passed while B (older id) is open
-        await b.execute(*_flat(enterprise_insert(second)))  # B's version is higher than A's
+        assert await index_stack.indexed("enterprise", first) == []  # held back, not skipped
+        await b.execute(*flat(enterprise_insert(second)))  # B's version is higher than A's
         await tb.commit()
     finally:
         await a.close()
@@ -90,7 +91,7 @@ async def test_a_transaction_with_an_older_id_but_a_later_version_is_not_skipped
 
 async def test_a_change_applied_twice_is_a_no_op(index_stack: IndexStack) -> None:
     uscc = new_uscc()
-    await execute(index_stack.dsn(JS), *_flat(enterprise_insert(uscc)))
+    await execute(index_stack.dsn(JS), *flat(enterprise_insert(uscc)))
     source, central = await index_stack.source(JS), await index_stack.central()
     try:
         judged = await iq.judge(source, "enterprise", [uscc], ANCHOR)
@@ -105,7 +106,7 @@ async def test_a_change_applied_twice_is_a_no_op(index_stack: IndexStack) -> Non
 async def test_deleted_subjects_and_released_listings_leave_the_index(index_stack: IndexStack) -> None:
     uscc = new_uscc()
     entry = f"ZJ-BL-{uscc}"
-    await execute(index_stack.dsn(ZJ), *_flat(blacklist_insert(entry, uscc, ANCHOR, ANCHOR + timedelta(days=365))))
+    await execute(index_stack.dsn(ZJ), *flat(blacklist_insert(entry, uscc, ANCHOR, ANCHOR + timedelta(days=365))))
     await _catch_up(index_stack, ZJ)
     assert await _flags(index_stack, ZJ, uscc) == (False, True)
     await execute(
@@ -125,7 +126,7 @@ async def test_flags_follow_the_publication_window_on_chinas_dates(index_stack: 
     """A bad record whose window ends today counts today and not tomorrow (dates in China)."""
     uscc = new_uscc()
     await execute(
-        index_stack.dsn(JS), *_flat(bad_record_insert(f"JS-R-{uscc}", uscc, ANCHOR - timedelta(days=200), ANCHOR))
+        index_stack.dsn(JS), *flat(bad_record_insert(f"JS-R-{uscc}", uscc, ANCHOR - timedelta(days=200), ANCHOR))
     )
     source = await index_stack.source(JS)
     try:
@@ -158,12 +159,12 @@ async def test_two_workers_share_a_province_one_leads_the_other_takes_over(index
         leader, stop_leader = (one, stop_one) if one.leading else (two, stop_two)
         standby = two if leader is one else one
         uscc = new_uscc()
-        await execute(index_stack.dsn(JS), *_flat(enterprise_insert(uscc)))
+        await execute(index_stack.dsn(JS), *flat(enterprise_insert(uscc)))
         await _until_indexed(index_stack, uscc)
         stop_leader.set()
         await _until(lambda: standby.leading)
         later = new_uscc()
-        await execute(index_stack.dsn(JS), *_flat(enterprise_insert(later)))
+        await execute(index_stack.dsn(JS), *flat(enterprise_insert(later)))
         await _until_indexed(index_stack, later)
     finally:
         stop_one.set()
@@ -234,11 +235,6 @@ async def _until_indexed(index: IndexStack, uscc: str, timeout: float = 10.0) ->
             await asyncio.sleep(0.05)
 
 
-def _flat(statement: tuple[str, tuple]) -> tuple:
-    sql, args = statement
-    return (sql, *args)
-
-
 async def test_cli_reconcile_reports_and_sync_once_catches_up(
     index_stack: IndexStack,
     tmp_path,
@@ -258,7 +254,7 @@ async def test_cli_reconcile_reports_and_sync_once_catches_up(
     out = capsys.readouterr().out
     assert out.startswith(f"{ZJ}: added ") and ", removed 0" in out and " added 0," not in out
     uscc = new_uscc()
-    await execute(index_stack.dsn(ZJ), *_flat(enterprise_insert(uscc)))
+    await execute(index_stack.dsn(ZJ), *flat(enterprise_insert(uscc)))
     assert await asyncio.to_thread(main, ["sync", "--config", str(config), "--once"]) == 0
     assert "caught up" in capsys.readouterr().out
     assert await index_stack.indexed("enterprise", uscc) == [ZJ]
@@ -272,7 +268,7 @@ async def test_a_truncated_table_is_reconciled(index_stack: IndexStack) -> None:
     sh = "310000"
     await execute(
         index_stack.dsn(sh),
-        *_flat(blacklist_insert(f"SH-T-{listed_only}", listed_only, ANCHOR, ANCHOR + timedelta(days=365))),
+        *flat(blacklist_insert(f"SH-T-{listed_only}", listed_only, ANCHOR, ANCHOR + timedelta(days=365))),
     )
     await _catch_up(index_stack, sh)
     assert await index_stack.indexed("enterprise", listed_only) == [sh]
