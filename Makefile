@@ -33,6 +33,7 @@ query-cases: install
 bench: install
 	$(BIN)/python -m bench.run
 	$(BIN)/python -m bench.index_sync
+	$(BIN)/python -m bench.provinces31
 
 schema: install
 	$(BIN)/yrd-gateway schema > schema.graphql

@@ -99,11 +99,12 @@ def _on_database(settings: Settings) -> Settings:
     return dataclasses.replace(settings, central=moved(settings.central), provinces=provinces)
 
 
-async def _create_database(server_dsn: str) -> None:
+async def _create_database(server_dsn: str, name: str = DATABASE) -> None:
+    """Create database ``name`` on the server of ``server_dsn`` unless it exists."""
     conn = await asyncpg.connect(server_dsn)
     try:
-        if not await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", DATABASE):
-            await conn.execute(f"CREATE DATABASE {DATABASE}")
+        if not await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
+            await conn.execute(f'CREATE DATABASE "{name}"')
     finally:
         await conn.close()
 
