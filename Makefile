@@ -34,6 +34,7 @@ bench: install
 	$(BIN)/python -m bench.run
 	$(BIN)/python -m bench.index_sync
 	$(BIN)/python -m bench.provinces31
+	$(BIN)/python -m bench.latency
 
 schema: install
 	$(BIN)/yrd-gateway schema > schema.graphql
