@@ -17,7 +17,7 @@ from datetime import datetime
 
 from domain.identifiers import province_of_division, uscc_division
 from resolvers.context import Context, Info, Lookup
-from resolvers.federation import FederatedNode, path_of, route, rows_across
+from resolvers.federation import FederatedNode, path_of, route, routed_rows, rows_across
 from resolvers.types.enterprise import Enterprise
 from resolvers.types.person import Person
 from resolvers.types.project import Project
@@ -28,8 +28,8 @@ from sources import province_queries as q
 async def load_enterprise(ctx: Context, path: tuple[str | int, ...], uscc: str) -> Enterprise | None:
     """Route by presence index and the USCC's division code, fetch the rows, merge them."""
     home = province_of_division(uscc_division(uscc))
-    routed = await route(ctx, central_queries.ENTERPRISE, uscc, home if home in ctx.sources.provinces else None)
-    gathered = await rows_across(ctx, path, routed.asked, q.ENTERPRISES_BY_USCC, uscc)
+    home_code = home if home in ctx.sources.provinces else None
+    routed, gathered = await routed_rows(ctx, path, central_queries.ENTERPRISE, uscc, home_code, q.ENTERPRISES_BY_USCC)
     rows = {code: found[0] for code, found in gathered.answers.items() if found}
     if not rows:
         return None
@@ -39,8 +39,7 @@ async def load_enterprise(ctx: Context, path: tuple[str | int, ...], uscc: str) 
 async def load_person(ctx: Context, info: Info, key: str, home: str | None = None) -> Person | None:
     """Route by the presence index (and a home province if the key names one), then merge."""
     ctx.touch("person", key)
-    routed = await route(ctx, central_queries.PERSON, key, home)
-    gathered = await rows_across(ctx, path_of(info), routed.asked, q.PERSONS_BY_KEY, key)
+    routed, gathered = await routed_rows(ctx, path_of(info), central_queries.PERSON, key, home, q.PERSONS_BY_KEY)
     holders = {code: rows[0] for code, rows in gathered.answers.items() if rows}
     if not holders:
         return None
