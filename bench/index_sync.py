@@ -237,10 +237,15 @@ async def _reads(settings: Settings, reads: int) -> dict[str, Any]:
     }
 
 
-async def _sample_enterprise(settings: Settings) -> str:
+async def _sample_enterprise(settings: Settings, registered: str = "9132") -> str:
+    """An enterprise in Jiangsu's database whose USCC starts with ``registered`` (by default one
+    registered in Jiangsu: its home province is named by the code itself)."""
     conn = await asyncpg.connect(_js_dsn(settings))
     try:
-        return await conn.fetchval("SELECT uscc FROM exchange.enterprise WHERE uscc_valid ORDER BY uscc LIMIT 1")
+        return await conn.fetchval(
+            "SELECT uscc FROM exchange.enterprise WHERE uscc_valid AND uscc LIKE $1 ORDER BY uscc LIMIT 1",
+            registered + "%",
+        )
     finally:
         await conn.close()
 
