@@ -37,7 +37,7 @@ from domain.identifiers import org_code_check_char, uscc_check_char
 from gateway.app import create_app
 from gateway.operations import migrate_all, province_databases, seed_all, sync_all_once
 from gateway.settings import Settings
-from sources.embedded import EmbeddedCluster
+from sources.embedded import EmbeddedCluster, create_database
 from sources.index_sync import SyncSettings, SyncWorker
 
 DATABASE = "idxbench"
@@ -84,7 +84,7 @@ async def _run(cluster: EmbeddedCluster, args: argparse.Namespace) -> dict[str, 
 async def _prepare(cluster: EmbeddedCluster, scale: float) -> Settings:
     base = stack.bench_settings(cluster)
     for server in stack.SERVERS:
-        await _create_database(cluster.dsn(server))
+        await create_database(cluster.dsn(server), DATABASE)
     settings = _on_database(base)
     await migrate_all(settings)
     await seed_all(settings, scale=scale, seed=stack.SEED, anchor=china_today())
@@ -97,16 +97,6 @@ def _on_database(settings: Settings) -> Settings:
 
     provinces = tuple(dataclasses.replace(p, source=moved(p.source)) for p in settings.provinces)
     return dataclasses.replace(settings, central=moved(settings.central), provinces=provinces)
-
-
-async def _create_database(server_dsn: str, name: str = DATABASE) -> None:
-    """Create database ``name`` on the server of ``server_dsn`` unless it exists."""
-    conn = await asyncpg.connect(server_dsn)
-    try:
-        if not await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
-            await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
 
 
 _serial = iter(range(10**9))

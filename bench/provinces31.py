@@ -23,13 +23,13 @@ import asyncpg
 import httpx
 
 from bench import stack
-from bench.index_sync import _create_database, _percentiles
+from bench.index_sync import _percentiles
 from domain.clock import china_today
 from domain.divisions import PROVINCES
 from gateway.app import create_app
 from gateway.operations import migrate_all, seed_all
 from gateway.settings import Settings, settings_from_mapping
-from sources.embedded import EmbeddedCluster
+from sources.embedded import EmbeddedCluster, create_database
 from sources.index_sync import SyncSettings
 
 RESULTS = Path("bench/results/provinces31-latest.json")
@@ -81,8 +81,8 @@ async def _prepare(cluster: EmbeddedCluster, prefix: str, codes: list[str], scal
     servers = [server for server in stack.SERVERS if server != "central"]
     placed = {code: servers[i % len(servers)] for i, code in enumerate(codes)}
     for code, server in placed.items():
-        await _create_database(cluster.dsn(server), f"{prefix}_{code}")
-    await _create_database(cluster.dsn("central"), f"{prefix}_central")
+        await create_database(cluster.dsn(server), f"{prefix}_{code}")
+    await create_database(cluster.dsn("central"), f"{prefix}_central")
 
     def dsn(server: str, name: str) -> str:
         return cluster.dsn(server).replace("/postgres?", f"/{name}?")

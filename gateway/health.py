@@ -25,6 +25,7 @@ from sources import province_queries as q
 from sources.base import Source
 from sources.config import CENTRAL
 from sources.errors import SourceError
+from sources.registry import breaker_state
 
 READY_BUDGET_S = 1.0  # a probe that takes longer counts as unreachable: readiness must answer fast
 
@@ -48,8 +49,7 @@ async def readyz(request: Request) -> JSONResponse:
 
 async def _source_states(runtime: Runtime) -> list[dict[str, Any]]:
     registry = runtime.registry
-    named: list[tuple[str, Source]] = [(code, p.source) for code, p in registry.provinces.items()]
-    named.append((CENTRAL, registry.central))
+    named = registry.named()
     reachable, lags = await asyncio.gather(
         asyncio.gather(*(_reachable(source) for _, source in named)), _index_lags(registry.central)
     )
@@ -57,7 +57,7 @@ async def _source_states(runtime: Runtime) -> list[dict[str, Any]]:
         {
             "source": name,
             "reachable": ok,
-            "breaker": _breaker_state(source),
+            "breaker": breaker_state(source),
             **({"indexLagMs": lags.get(name)} if name != CENTRAL else {}),
         }
         for (name, source), ok in zip(named, reachable, strict=True)
@@ -78,10 +78,3 @@ async def _index_lags(central: Source) -> dict[str, float | None]:
             freshness = await central_queries.index_freshness(central)
             return {code: round(f.lag_ms, 1) if f.lag_ms is not None else None for code, f in freshness.items()}
     return {}
-
-
-def _breaker_state(source: Source) -> str:
-    breaker = getattr(source, "breaker", None)
-    if breaker is None:
-        return "none"
-    return "open" if breaker.is_open else "closed"

@@ -35,8 +35,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.runtime import runtime_of
 from sources import central_queries
-from sources.config import CENTRAL
 from sources.errors import SourceError
+from sources.registry import breaker_state
 
 _LATENCY_BUCKETS = (0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 15.0)
 _MAX_ERROR_BODY = 64 * 1024  # error codes are read from small JSON bodies only
@@ -112,9 +112,8 @@ class GatewayMetrics:
         if runtime is None:
             return
         registry = runtime.registry
-        for name, source in [*((c, p.source) for c, p in registry.provinces.items()), (CENTRAL, registry.central)]:
-            breaker = getattr(source, "breaker", None)
-            self.breaker_open.labels(name).set(1 if breaker is not None and breaker.is_open else 0)
+        for name, source in registry.named():
+            self.breaker_open.labels(name).set(1 if breaker_state(source) == "open" else 0)
         self.spool_bytes.set(await asyncio.to_thread(runtime.audit.spool.backlog))
         with contextlib.suppress(SourceError, TimeoutError):
             async with asyncio.timeout(_SCRAPE_BUDGET_S):

@@ -323,23 +323,13 @@ def _index(table: Mapping[str, Any]) -> SyncSettings:
     """``[index]``: sync (on by default), poll_ms, batch_size, max_index_lag_ms."""
     unknown = sorted(set(table) - {"sync", "poll_ms", "batch_size", "max_index_lag_ms"})
     if unknown:
-        raise SettingsError(f"index: unknown key(s) {', '.join(unknown)}")
-    enabled = table.get("sync", True)
-    if not isinstance(enabled, bool):
-        raise SettingsError("index.sync must be true or false")
-    defaults = SyncSettings()
-
-    def positive(key: str, default: int) -> int:
-        value = _int(table, key, "index", default=default)
-        if value <= 0:
-            raise SettingsError(f"index.{key} must be a positive integer, got {value}")
-        return value
-
+        raise SettingsError(f"[index] has unknown keys: {', '.join(unknown)}")
+    d = SyncSettings()
     return SyncSettings(
-        enabled=enabled,
-        poll_s=positive("poll_ms", round(defaults.poll_s * 1000)) / 1000,
-        batch_size=positive("batch_size", defaults.batch_size),
-        max_lag_s=positive("max_index_lag_ms", round(defaults.max_lag_s * 1000)) / 1000,
+        enabled=_bool(table, "sync", "index", default=d.enabled),
+        poll_s=_bounded(table, "poll_ms", "index", round(d.poll_s * 1000), 10, 60_000) / 1000,
+        batch_size=_bounded(table, "batch_size", "index", d.batch_size, 1, 100_000),
+        max_lag_s=_bounded(table, "max_index_lag_ms", "index", round(d.max_lag_s * 1000), 100, 3_600_000) / 1000,
     )
 
 

@@ -31,13 +31,18 @@ class PresenceAnswer:
     freshness: dict[str, IndexFreshness]
 
 
-_PRESENCE = """
-SELECT subject_key, province_code, NULL::timestamptz AS as_of, NULL::float8 AS lag_ms
+# Every province's freshness, measured on the central store's own clock (one clock, no skew).
+_FRESHNESS = """SELECT province_code, caught_up_at,
+       (extract(epoch FROM clock_timestamp() - caught_up_at) * 1000)::float8 AS lag_ms
+  FROM central.sync_watermark"""
+
+# The subject's holders and the freshness rows in one statement (one snapshot).
+_PRESENCE = f"""
+SELECT subject_key, province_code, NULL::timestamptz AS caught_up_at, NULL::float8 AS lag_ms
   FROM central.presence
  WHERE subject_kind = $1 AND subject_key = ANY($2::text[])
 UNION ALL
-SELECT NULL, province_code, caught_up_at, extract(epoch FROM clock_timestamp() - caught_up_at) * 1000
-  FROM central.sync_watermark
+SELECT NULL, f.province_code, f.caught_up_at, f.lag_ms FROM ({_FRESHNESS}) f
 """
 
 
@@ -50,7 +55,7 @@ async def presence(source: Source, kind: str, keys: Sequence[str]) -> list[Prese
     for row in rows:
         code = row["province_code"].strip()
         if row["subject_key"] is None:
-            freshness[code] = IndexFreshness(row["as_of"], row["lag_ms"])
+            freshness[code] = IndexFreshness(row["caught_up_at"], row["lag_ms"])
         else:
             found[row["subject_key"]].append(code)
     return [PresenceAnswer(sorted(found.get(key, [])), freshness) for key in keys]
@@ -58,10 +63,7 @@ async def presence(source: Source, kind: str, keys: Sequence[str]) -> list[Prese
 
 async def index_freshness(source: Source) -> dict[str, IndexFreshness]:
     """The index's freshness for every province the sync has seen."""
-    rows = await source.fetch(
-        "SELECT province_code, caught_up_at,"
-        " (extract(epoch FROM clock_timestamp() - caught_up_at) * 1000)::float8 AS lag_ms FROM central.sync_watermark"
-    )
+    rows = await source.fetch(_FRESHNESS)
     return {r["province_code"].strip(): IndexFreshness(r["caught_up_at"], r["lag_ms"]) for r in rows}
 
 

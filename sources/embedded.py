@@ -12,6 +12,8 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import asyncpg
+
 
 def _private_runtime_dir() -> str:
     """pgserver reads XDG_RUNTIME_DIR at import time and warns unless it is a private directory."""
@@ -60,3 +62,15 @@ def start_cluster(root: Path, names: list[str]) -> EmbeddedCluster:
         # cleanup_mode=None: the cluster's owner decides when to stop (Ctrl-C, test teardown).
         cluster.servers[name] = pgserver.get_server(root / name, cleanup_mode=None)
     return cluster
+
+
+async def create_database(server_dsn: str, name: str) -> str:
+    """Create database ``name`` on the server of ``server_dsn`` (once); return its DSN.  Tests and
+    benchmarks get databases of their own beside the shared seeded ones this way."""
+    conn = await asyncpg.connect(server_dsn)
+    try:
+        if not await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
+            await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    return server_dsn.replace("/postgres?", f"/{name}?")

@@ -54,7 +54,6 @@ class Position:
     version: int
 
 
-START = Position(0, 0)
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -128,12 +128,17 @@ async def _watermark(central: ConnectionSource, province: str) -> Position:
     return Position(row["last_txid"], row["last_version"])
 
 
-async def _judge_touched(source: ConnectionSource, changes: Sequence[iq.Change], today: date) -> list[Judgement]:
+async def _judge_subjects(
+    source: ConnectionSource, subjects: Iterable[tuple[str, str]], today: date
+) -> list[Judgement]:
+    """Judge (kind, key) subjects in the province: one statement per kind that has any."""
+    by_kind: dict[str, set[str]] = {}
+    for kind, key in subjects:
+        by_kind.setdefault(kind, set()).add(key)
     judgements: list[Judgement] = []
     for kind in iq.KINDS:
-        keys = sorted({c.key for c in changes if c.kind == kind})
-        if keys:
-            judgements += await iq.judge(source, kind, keys, today)
+        if by_kind.get(kind):
+            judgements += await iq.judge(source, kind, sorted(by_kind[kind]), today)
     return judgements
 
 
@@ -144,7 +149,7 @@ async def sync_step(
     async with _apply_transaction(central, province.code):
         position = await _watermark(central, province.code)
         batch = await iq.read_changes(source, position, batch_size)
-        judgements = await _judge_touched(source, batch.changes, today)
+        judgements = await _judge_subjects(source, ((c.kind, c.key) for c in batch.changes), today)
         applied = await iq.apply_judgements(central, province.code, judgements)
         caught_up = len(batch.changes) < batch_size and not batch.held_back
         last = batch.changes[-1].position if batch.changes else position
@@ -170,8 +175,7 @@ async def rejudge_due(
     while True:
         async with _apply_transaction(central, province.code):
             due = await iq.due_for_rejudging(central, province.code, today, batch_size)
-            changes = [iq.Change(kind, key, iq.START) for kind, key in due]
-            total += await iq.apply_judgements(central, province.code, await _judge_touched(source, changes, today))
+            total += await iq.apply_judgements(central, province.code, await _judge_subjects(source, due, today))
         if len(due) < batch_size:
             return total
 

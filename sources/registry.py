@@ -45,6 +45,10 @@ class SourceRegistry:
     def source_names(self) -> list[str]:
         return [*self.provinces, CENTRAL]
 
+    def named(self) -> list[tuple[str, Source]]:
+        """Every source with its name: the provinces in configured order, then the central store."""
+        return [*((code, p.source) for code, p in self.provinces.items()), (CENTRAL, self.central)]
+
     def province_info(self, code: str) -> ProvinceInfo | None:
         entry = self.provinces.get(code)
         return entry.info if entry else None
@@ -59,3 +63,11 @@ class SourceRegistry:
     async def close(self) -> None:
         sources = [self.central, *(p.source for p in self.provinces.values())]
         await asyncio.gather(*(s.close() for s in sources), return_exceptions=True)
+
+
+def breaker_state(source: Source) -> str:
+    """``open``/``closed`` for a source with a circuit breaker, ``none`` for one without (a request view)."""
+    breaker = getattr(source, "breaker", None)
+    if breaker is None:
+        return "none"
+    return "open" if breaker.is_open else "closed"

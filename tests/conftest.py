@@ -237,18 +237,6 @@ def statements(body: dict[str, Any]) -> dict[str, int]:
     return {s["source"]: s["statements"] for s in body["extensions"]["sources"]}
 
 
-async def create_database(server_dsn: str, name: str) -> str:
-    """Create database ``name`` on the server of ``server_dsn`` (once); return its DSN.  Lets a test
-    run on databases of its own without disturbing the shared seeded ones."""
-    conn = await asyncpg.connect(server_dsn)
-    try:
-        if not await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
-            await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    return server_dsn.replace("/postgres?", f"/{name}?")
-
-
 @contextlib.asynccontextmanager
 async def table_locked(dsn: str, table: str) -> AsyncIterator[None]:
     """Hold an exclusive lock on ``table`` so statements reading it wait: a real slow source."""

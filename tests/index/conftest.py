@@ -12,8 +12,9 @@ import pytest
 from gateway.demo import DEMO_PROVINCES
 from gateway.operations import migrate_all, province_databases, seed_all
 from gateway.settings import Settings
+from sources.embedded import create_database
 from sources.index_sync import ConnectionSource, ProvinceDatabase, connect
-from tests.conftest import TEST_TODAY, Stack, create_database, make_settings
+from tests.conftest import TEST_TODAY, Stack, make_settings
 
 INDEX_DATABASE = "yrd_index"
 ANCHOR = TEST_TODAY

@@ -10,7 +10,8 @@ import pytest
 
 from gateway.cli import main
 from gateway.settings import render_toml, settings_from_mapping
-from tests.conftest import SECRET, Stack, create_database
+from sources.embedded import create_database
+from tests.conftest import SECRET, Stack
 
 SERVERS = {"central": "central", "310000": "sh", "320000": "js", "330000": "zj"}
 

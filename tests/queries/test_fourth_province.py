@@ -7,8 +7,8 @@ import httpx
 
 from gateway.operations import migrate_all, seed_all
 from gateway.settings import Settings, settings_from_mapping
-from sources.embedded import start_cluster
-from tests.conftest import SECRET, Stack, create_database, gql, pin_clock, running_client
+from sources.embedded import create_database, start_cluster
+from tests.conftest import SECRET, Stack, gql, pin_clock, running_client
 
 PROVINCES = [
     ("sh", "310000", "沪", "上海市"),
