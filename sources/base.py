@@ -8,10 +8,11 @@ view: the read queries convert it at their boundary, so a column rename never re
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any, Protocol
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any, Protocol, TypeVar
 
 Row = Mapping[str, Any]
+T = TypeVar("T")
 
 
 class Source(Protocol):
@@ -29,6 +30,10 @@ class Source(Protocol):
 
     async def execute(self, sql: str, *args: Any) -> str:
         """Run one statement that returns no rows."""
+        ...
+
+    async def transaction(self, work: Callable[[Any], Awaitable[T]]) -> T:
+        """Run ``work(connection)`` inside one transaction (the write path; ``sources/`` only)."""
         ...
 
     async def close(self) -> None:

@@ -81,6 +81,14 @@ class PostgresSource:
     async def execute(self, sql: str, *args: Any) -> str:
         return await self._run(lambda conn, t: conn.execute(sql, *args, timeout=t))
 
+    async def transaction(self, work: Callable[[asyncpg.Connection], Awaitable[T]]) -> T:
+        """Run ``work`` on one connection inside one transaction: the write path.  A connection
+        that died with a restarted server is retried once, like a read: every write carries its
+        client key, so a retry after a lost commit acknowledgement finds the first result instead
+        of writing twice.  A :class:`GatewayError` raised by ``work`` rolls back and reaches the
+        caller as it is (a conflict, a refused value): the source answered."""
+        return await self._run(lambda conn, _timeout: _in_transaction(conn, work))
+
     async def close(self) -> None:
         if self._pool is not None:
             pool, self._pool = self._pool, None
@@ -134,6 +142,8 @@ class PostgresSource:
 
     def _judge(self, exc: Exception) -> tuple[GatewayError, Outcome]:
         """The client-safe error for a driver exception and what it says about the source."""
+        if isinstance(exc, GatewayError):  # raised on purpose inside a transaction's work
+            return exc, Outcome.NO_VERDICT
         if _is_data_error(exc):
             sqlstate = getattr(exc, "sqlstate", None)
             log.info("source %s refused a value (SQLSTATE %s)", self.name, sqlstate)
@@ -164,6 +174,11 @@ def _bad_input(sqlstate: str | None) -> BadUserInput:
     return BadUserInput(f"The request cannot be answered as sent: {reason} (SQLSTATE {sqlstate or '22000'})")
 
 
+async def _in_transaction(conn: asyncpg.Connection, work: Callable[[asyncpg.Connection], Awaitable[T]]) -> T:
+    async with conn.transaction():
+        return await work(conn)
+
+
 async def _keep_session(_connection: asyncpg.Connection) -> None:
     """Nothing to reset: see ``_get_pool``."""
 
@@ -184,6 +199,9 @@ class TracedSource:
 
     async def execute(self, sql: str, *args: Any) -> str:
         return await self._timed(self._inner.execute(sql, *args))
+
+    async def transaction(self, work: Callable[[Any], Awaitable[T]]) -> T:
+        return await self._timed(self._inner.transaction(work))
 
     async def close(self) -> None:
         """A request view owns nothing; the registry closes the real source."""
