@@ -15,5 +15,4 @@ class GatewayContext(Context):
     """The resolvers' :class:`Context` plus what only the gateway layer reads."""
 
     policy: RequestPolicy | None = None
-    client: str | None = None
     operation_name: str | None = None

@@ -127,6 +127,7 @@ class GatewayGraphQL(OfflineGraphQL):
                 self._settings.limits, introspection=not identity.is_public or self._settings.auth.public_introspection
             ),
             client=request.client.host if request.client else None,
+            request_id=request_id_of(request.scope),
         )
         request.state.yrd_context = context
         return context

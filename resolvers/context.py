@@ -58,6 +58,10 @@ class Context:
     # Routing trusts the presence index for a province only while its lag is within this bound.
     max_index_lag_ms: float = 5000.0
     failures: list[SourceFailure] = field(default_factory=list)
+    # The caller's network address and the request's id: what the audit trail and a write's
+    # history row record about where a request came from.
+    client: str | None = None
+    request_id: str | None = None
     # Non-fatal notes for the caller (``extensions.warnings``), e.g. a legacy USCC that fails its check.
     warnings: list[str] = field(default_factory=list)
     # Subjects this request looked at, as (kind, key): what the audit log records.
