@@ -16,18 +16,25 @@
      │    │    ├── PersistedQueryNotFound        PERSISTED_QUERY_NOT_FOUND
      │    │    ├── PersistedQueryHashMismatch    PERSISTED_QUERY_HASH_MISMATCH
      │    │    └── PersistedQueryInvalid         PERSISTED_QUERY_INVALID
+     │    ├── TooManyConnections        TOO_MANY_CONNECTIONS
      │    └── LimitExceeded
      │         ├── TooManyTokens        TOO_MANY_TOKENS
      │         ├── QueryTooDeep         QUERY_TOO_DEEP
      │         ├── TooManyAliases       TOO_MANY_ALIASES
      │         ├── TooManyRootFields    TOO_MANY_ROOT_FIELDS
      │         ├── PageTooLarge         PAGE_TOO_LARGE
-     │         └── QueryTooCostly       QUERY_TOO_COSTLY
+     │         ├── QueryTooCostly       QUERY_TOO_COSTLY
+     │         └── TooManySubscriptions TOO_MANY_SUBSCRIPTIONS
      ├── BadUserInput                   BAD_USER_INPUT
+     │    └── IdempotencyKeyReused      IDEMPOTENCY_KEY_REUSED
      ├── Forbidden                      FORBIDDEN
+     ├── NotFound                       NOT_FOUND
+     ├── VersionConflict                VERSION_CONFLICT
+     ├── InvalidTransition              INVALID_TRANSITION
      ├── DisclosureLimit                DISCLOSURE_LIMIT
      ├── RequestTimeout                 REQUEST_TIMEOUT
      ├── AuditUnavailable               AUDIT_UNAVAILABLE
+     ├── SubscriptionLagging            SUBSCRIPTION_LAGGING
      ├── SourceError                    SOURCE_ERROR
      │    ├── SourceUnavailable         SOURCE_UNAVAILABLE
      │    └── SourceTimeout             SOURCE_TIMEOUT
@@ -146,6 +153,13 @@ class PersistedQueryInvalid(PersistedQueryError):
     code = "PERSISTED_QUERY_INVALID"
 
 
+class TooManyConnections(RequestRejected):
+    """The caller already holds ``[feed] max_connections_per_identity`` WebSocket connections."""
+
+    code = "TOO_MANY_CONNECTIONS"
+    http_status = 429
+
+
 class LimitExceeded(RequestRejected):
     """The document breaks one of the abuse limits (``[limits]``)."""
 
@@ -186,6 +200,12 @@ class QueryTooCostly(LimitExceeded):
     code = "QUERY_TOO_COSTLY"
 
 
+class TooManySubscriptions(LimitExceeded):
+    """A WebSocket connection already runs ``[feed] max_subscriptions_per_connection`` subscriptions."""
+
+    code = "TOO_MANY_SUBSCRIPTIONS"
+
+
 # ---- during execution ----------------------------------------------------------------------------
 
 class BadUserInput(GatewayError):
@@ -194,10 +214,34 @@ class BadUserInput(GatewayError):
     code = "BAD_USER_INPUT"
 
 
+class IdempotencyKeyReused(BadUserInput):
+    """A mutation's `clientKey` was already used by this official for a different mutation or arguments."""
+
+    code = "IDEMPOTENCY_KEY_REUSED"
+
+
 class Forbidden(GatewayError):
-    """The field needs a role the caller does not hold (``@requires``)."""
+    """The field needs a role the caller does not hold (``@requires``), or four eyes forbid the act."""
 
     code = "FORBIDDEN"
+
+
+class NotFound(GatewayError):
+    """A mutation names a record or entry its province does not hold."""
+
+    code = "NOT_FOUND"
+
+
+class VersionConflict(GatewayError):
+    """The record changed since the caller read it (`expectedVersion` is not its version): reload, retry."""
+
+    code = "VERSION_CONFLICT"
+
+
+class InvalidTransition(GatewayError):
+    """The record's workflow status does not allow this step (e.g. publishing a draft)."""
+
+    code = "INVALID_TRANSITION"
 
 
 class DisclosureLimit(GatewayError):
@@ -216,6 +260,20 @@ class AuditUnavailable(GatewayError):
     """The audit trail cannot be written, so the answer is withheld."""
 
     code = "AUDIT_UNAVAILABLE"
+
+
+class SubscriptionLagging(GatewayError):
+    """The subscriber fell ``[feed] queue_size`` events behind and was closed; resume from `extensions.resumeAfter`."""
+
+    code = "SUBSCRIPTION_LAGGING"
+
+    def __init__(self, message: str, resume_after: str) -> None:
+        super().__init__(message)
+        self.resume_after = resume_after
+
+    @property
+    def extensions(self) -> dict[str, Any]:
+        return {"code": self.code, "resumeAfter": self.resume_after}
 
 
 class SourceError(GatewayError):

@@ -23,10 +23,22 @@ from resolvers.crosscheck.query import CrossCheckQuery
 from resolvers.query import ReadQuery
 from resolvers.scalars import SCALAR_MAP
 from resolvers.statistics import StatisticsQuery
+from resolvers.workflow.mutations import WorkflowMutation
 
 
 @strawberry.type(description="查询入口。 Entry points of the Yangtze River Delta credit gateway.")
 class Query(ReadQuery, StatisticsQuery, BusinessQuery, CrossCheckQuery, AuditQuery):
+    pass
+
+
+@strawberry.type(
+    description=(
+        "写入入口：官员只在本省写入，每次写入带幂等键、版本号和修改记录。"
+        " Writes: officials write only in their own province, each write with a client key, the version"
+        " read and a history row."
+    )
+)
+class Mutation(WorkflowMutation):
     pass
 
 
@@ -50,7 +62,7 @@ class GatewaySchema(strawberry.Schema):
 def build_schema(*extra_extensions: Any) -> strawberry.Schema:
     """The schema, with optional further extensions after the gateway's own (e.g. tracing)."""
     return GatewaySchema(
-        query=Query, config=StrawberryConfig(scalar_map=SCALAR_MAP), extensions=[*EXTENSIONS, *extra_extensions]
+        query=Query, mutation=Mutation, config=StrawberryConfig(scalar_map=SCALAR_MAP), extensions=[*EXTENSIONS, *extra_extensions]
     )
 
 

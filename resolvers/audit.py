@@ -9,7 +9,7 @@ from typing import Annotated
 import strawberry
 
 from resolvers.context import Info
-from resolvers.permissions import Role, requires
+from resolvers.roles import Role, requires
 from sources import audit_queries
 from sources.records import AuditEntryRow
 

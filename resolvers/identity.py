@@ -12,10 +12,9 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from domain.publication import record_is_public
+from domain.workflow import REGULATOR, REVIEWER
 from sources.province_queries import Visibility
 
-REGULATOR = "regulator"
-REVIEWER = "reviewer"
 ADMIN = "admin"
 ROLES = (REGULATOR, REVIEWER, ADMIN)
 # Officials work inside a province's workflow (DOMAIN §4): they see records after their window.

@@ -1,7 +1,8 @@
 """Access rules attached to fields, each visible in ``schema.graphql`` as a directive.
 
-* ``@requires(role: …)`` – :class:`RequiresRole`, a strawberry ``BasePermission``: the field
-  resolves only for callers with that role; everyone else gets a ``FORBIDDEN`` error.
+* ``@requires(role: …)`` – :class:`resolvers.roles.RequiresRole` (its own module, so that every
+  type module can use it): the field resolves only for callers with that role; everyone else
+  gets a ``FORBIDDEN`` error.
 * ``@sensitive(category: PERSONAL_ID)`` – :class:`MaskPersonalId`: the value (an ID number) is
   masked unless the caller may see it in full (DOMAIN §6); a full number that leaves is recorded
   on the request's context (the audit trail and the per-official budget read it there).
@@ -17,13 +18,13 @@ The decisions themselves are methods of :class:`resolvers.identity.Identity`.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Awaitable, Callable
 from enum import Enum
 from typing import Any
 
 import strawberry
 from strawberry.extensions import FieldExtension
-from strawberry.permission import BasePermission, PermissionExtension
 from strawberry.schema_directive import Location
 from strawberry.types.field import StrawberryField
 
@@ -31,15 +32,7 @@ from domain.errors import Forbidden
 from domain.identifiers import IdentifierError, mask_id_number, normalise_id_number
 from domain.person_key import person_key
 from resolvers.context import Info
-from resolvers.identity import ADMIN, REGULATOR, REVIEWER
 from resolvers.types.credit import BlacklistEntry, CreditRecord
-
-
-@strawberry.enum(description="调用者角色。 Role of an authenticated caller (carried by the bearer token).")
-class Role(Enum):
-    REGULATOR = strawberry.enum_value(REGULATOR, description="监管人员（所属省份）。 Regulator of one province.")
-    REVIEWER = strawberry.enum_value(REVIEWER, description="审核人员（所属省份）。 Reviewer of one province.")
-    ADMIN = strawberry.enum_value(ADMIN, description="网关管理员（可读审计日志）。 Gateway administrator.")
 
 
 @strawberry.enum(description="敏感信息类别。 Category of personal information a field carries.")
@@ -47,15 +40,6 @@ class SensitiveCategory(Enum):
     PERSONAL_ID = strawberry.enum_value(
         "personal_id", description="证件号码：仅持有省份的监管人员可见全文。 ID number; full only for its province."
     )
-
-
-@strawberry.schema_directive(
-    locations=[Location.FIELD_DEFINITION],
-    name="requires",
-    description="仅限具备以下任一角色的调用者。 Only callers holding one of these roles may read this field.",
-)
-class Requires:
-    roles: list[Role] = strawberry.field(description="允许的角色。 Roles allowed to read the field.")
 
 
 @strawberry.schema_directive(
@@ -78,25 +62,6 @@ class Sensitive:
 )
 class Published:
     pass
-
-
-class RequiresRole(BasePermission):
-    """A field only some roles may read; ``FORBIDDEN`` for everyone else (the public included)."""
-
-    error_extensions = {"code": Forbidden.code}  # noqa: RUF012 (strawberry reads it as a class attribute)
-
-    def __init__(self, *roles: Role) -> None:
-        self.roles = roles
-        self.message = f"Forbidden: this field needs the role {' or '.join(r.value for r in roles)}"
-        self._schema_directive = Requires(roles=list(roles))
-
-    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-        return any(info.context.identity.has_role(role.value) for role in self.roles)
-
-
-def requires(*roles: Role) -> PermissionExtension:
-    """The field extension for ``@requires``: ``strawberry.field(extensions=[requires(Role.ADMIN)])``."""
-    return PermissionExtension(permissions=[RequiresRole(*roles)])
 
 
 BY_ID_NUMBER_REFUSED = (
@@ -129,7 +94,13 @@ class _DirectiveExtension(FieldExtension):
         raise NotImplementedError
 
     def resolve(self, next_: Callable[..., Any], source: Any, info: Info, **kwargs: Any) -> Any:
-        return self.transform(next_(source, info, **kwargs), source, info)
+        value = next_(source, info, **kwargs)
+        if inspect.isawaitable(value):  # a plain resolver may hand back a lookup still under way
+            return self._transform_later(value, source, info)
+        return self.transform(value, source, info)
+
+    async def _transform_later(self, value: Awaitable[Any], source: Any, info: Info) -> Any:
+        return self.transform(await value, source, info)
 
     async def resolve_async(
         self, next_: Callable[..., Awaitable[Any]], source: Any, info: Info, **kwargs: Any

@@ -14,7 +14,9 @@ from resolvers import recognition
 from resolvers.context import Info
 from resolvers.crosscheck.loading import recognition_rules
 from resolvers.federation import path_of
+from resolvers.roles import Role, requires
 from resolvers.types.common import Province, province
+from resolvers.workflow.history import HistoryEntry, history_in, version_in
 from sources.records import BlacklistRow, CreditRecordRow
 
 
@@ -97,7 +99,7 @@ class CreditRecord:
     publish_from: date = strawberry.field(description="公布起始日期。 Start of the publication window.")
     publish_to: date = strawberry.field(description="公布截止日期。 End of the publication window.")
     status: str = strawberry.field(
-        description="状态：draft/reviewed/published/revoked。 Workflow status (采集/审核/发布/撤销)."
+        description="状态：draft/submitted/reviewed/published/revoked。 Workflow status (采集/提交/审核/发布/撤销)."
     )
 
     @strawberry.field(
@@ -125,6 +127,20 @@ class CreditRecord:
         rules = await recognition_rules(ctx, path_of(info))
         grants = rules.grants(self.behaviour_code, self.province.code, ctx.province_codes, as_of or ctx.today)
         return [Recognition.of(info, grant) for grant in grants]
+
+    @strawberry.field(
+        description="修改记录（谁录入，谁负责），仅限官员。 The record's history, oldest first: officials only.",
+        extensions=[requires(Role.REGULATOR, Role.REVIEWER)],
+    )
+    async def history(self, info: Info) -> list[HistoryEntry]:
+        return await history_in(info, self.province.code, "credit_record", self.record_number)
+
+    @strawberry.field(
+        description="当前版本号（写入用），仅限官员。 Current version, for a write: officials only.",
+        extensions=[requires(Role.REGULATOR, Role.REVIEWER)],
+    )
+    async def version(self, info: Info) -> int | None:
+        return await version_in(info, self.province.code, "credit_record", self.record_number)
 
     @classmethod
     def from_row(cls, info: Info, code: str, row: CreditRecordRow) -> CreditRecord:
@@ -164,6 +180,20 @@ class BlacklistEntry:
     planned_release: date = strawberry.field(description="计划移出日期。 Planned release date.")
     released_on: date | None = strawberry.field(description="实际移出日期。 Actual release date.")
     active: bool = strawberry.field(description="今日是否在名单内。 Whether the entry is active today.")
+
+    @strawberry.field(
+        description="修改记录，仅限官员。 The entry's history, oldest first: officials only.",
+        extensions=[requires(Role.REGULATOR, Role.REVIEWER)],
+    )
+    async def history(self, info: Info) -> list[HistoryEntry]:
+        return await history_in(info, self.province.code, "blacklist_entry", self.entry_number)
+
+    @strawberry.field(
+        description="当前版本号（移出用），仅限官员。 Current version, for a release: officials only.",
+        extensions=[requires(Role.REGULATOR, Role.REVIEWER)],
+    )
+    async def version(self, info: Info) -> int | None:
+        return await version_in(info, self.province.code, "blacklist_entry", self.entry_number)
 
     @classmethod
     def from_row(cls, info: Info, code: str, row: BlacklistRow) -> BlacklistEntry:

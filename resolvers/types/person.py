@@ -13,7 +13,8 @@ import strawberry
 from domain.identifiers import mask_id_number
 from resolvers.context import Info
 from resolvers.federation import FederatedNode
-from resolvers.permissions import MaskPersonalId, PublishedOnly, Role, requires
+from resolvers.permissions import MaskPersonalId, PublishedOnly
+from resolvers.roles import Role, requires
 from resolvers.scalars import IdType
 from resolvers.types.common import Coverage, Province, node_coverage, province
 from resolvers.types.credit import BlacklistEntry, CreditRecord
