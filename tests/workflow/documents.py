@@ -1,6 +1,9 @@
 """The GraphQL documents the workflow tests send, as a real client would."""
 
-CHANGE = "recordNumber province { code } status version polarity subjectName behaviourCode decisionDate publishFrom publishTo replayed"
+CHANGE = (
+    "recordNumber province { code } status version polarity subjectName behaviourCode decisionDate"
+    " publishFrom publishTo replayed"
+)
 
 CREATE = f"""
 mutation($input: CreditRecordInput!, $key: String!) {{
