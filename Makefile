@@ -35,6 +35,7 @@ bench: install
 	$(BIN)/python -m bench.index_sync
 	$(BIN)/python -m bench.provinces31
 	$(BIN)/python -m bench.latency
+	$(BIN)/python -m bench.export
 
 schema: install
 	$(BIN)/yrd-gateway schema > schema.graphql

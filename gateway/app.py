@@ -24,6 +24,7 @@ from starlette.routing import Route
 from gateway import tracing
 from gateway.admission import COMPRESS_MIN_BYTES, Admission, GatewayCORS, cors_options
 from gateway.compression import CompressionMiddleware
+from gateway.export.endpoint import ExportOrGraphQL
 from gateway.health import livez, readyz
 from gateway.ide import ide_asset_routes
 from gateway.logs import RequestIdMiddleware
@@ -56,10 +57,11 @@ def create_app(settings: Settings, *, tracer_provider: Any | None = None) -> Sta
 
     metrics = GatewayMetrics()
     provider = tracer_provider if tracer_provider is not None else tracing.provider_for(settings.tracing)
+    # /export/{kind} (the data package) shares /graphql's admission: the same tokens, one rate budget.
+    admission = Admission(ExportOrGraphQL(GatewayGraphQL(settings, _traced_schema(provider)), settings), settings)
     routes = [
-        Route(
-            "/graphql", Admission(GatewayGraphQL(settings, _traced_schema(provider)), settings), methods=["GET", "POST"]
-        ),
+        Route("/graphql", admission, methods=["GET", "POST"]),
+        Route("/export/{kind}", admission, methods=["GET"]),
         Route("/", _to_graphql, methods=["GET"]),
         Route("/livez", livez, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
