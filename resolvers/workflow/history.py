@@ -41,17 +41,26 @@ class HistoryEntry:
     after: JSON | None = strawberry.field(description="变更后的记录。 The row after the change.")
 
     @classmethod
-    def of(cls, row: JsonRow) -> HistoryEntry:
+    def of(cls, row: JsonRow, *, internal: bool) -> HistoryEntry:
+        """``internal``: the reader is an official of the holding province, who may read its
+        internal note; officials elsewhere read the rows without it."""
         return cls(
             action=row["action"], from_status=row["from_status"], to_status=row["to_status"],
             version=row["version"], actor=row["actor"], organisation=row["actor_org"],
             client_address=row["client_address"], reason=row["reason"], changed_at=row["changed_at"],
-            before=_snapshot(row["before"]), after=_snapshot(row["after"]),
+            before=_snapshot(row["before"], internal), after=_snapshot(row["after"], internal),
         )
 
 
-def _snapshot(text: str | None) -> Any:
-    return json.loads(text) if text is not None else None
+# What stays inside the holding province (deploy/EXCHANGE_SCHEMA.md §6.1).
+_PROVINCE_ONLY = ("internal_note",)
+
+
+def _snapshot(text: str | None, internal: bool) -> Any:
+    if text is None:
+        return None
+    row = json.loads(text)
+    return row if internal else {k: v for k, v in row.items() if k not in _PROVINCE_ONLY}
 
 
 async def history_in(info: Info, province: str, entity: str, key: str) -> list[HistoryEntry]:
@@ -65,7 +74,8 @@ async def history_in(info: Info, province: str, entity: str, key: str) -> list[H
     except SourceError as exc:
         ctx.report(exc, path_of(info))
         return []
-    return [HistoryEntry.of(row) for row in found[key]]
+    internal = ctx.identity.province == province
+    return [HistoryEntry.of(row, internal=internal) for row in found[key]]
 
 
 async def version_in(info: Info, province: str, entity: str, key: str) -> int | None:

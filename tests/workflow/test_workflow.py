@@ -115,11 +115,20 @@ async def test_the_whole_workflow_and_who_sees_what_at_each_step(wf: Workflow) -
     assert await wf.fetch(ZJ, "SELECT 1 FROM exchange.credit_record WHERE record_number = $1", n) == []
 
 
-async def test_history_and_version_are_for_officials_only(wf: Workflow) -> None:
+async def test_history_and_version_are_for_officials_and_the_internal_note_for_the_province(wf: Workflow) -> None:
     uscc = await wf.new_enterprise()
+    await create(wf, uscc, wf.caller("regulator", sub="alice"), internalNote="内部：待复核")
     await published(wf, uscc)
     body = await wf.ask(d.RECORDS_WITH_HISTORY, None, u=uscc)
     assert {e["extensions"]["code"] for e in body["errors"]} == {"FORBIDDEN"}
+
+    def first_after(body: dict[str, Any]) -> list[dict[str, Any]]:
+        return [e["node"]["history"][0]["after"] for e in data(body, "creditRecords")["edges"]]
+
+    home = first_after(await wf.ask(d.RECORDS_WITH_HISTORY, wf.caller("reviewer"), u=uscc))
+    assert "内部：待复核" in {a.get("internal_note") for a in home}
+    elsewhere = first_after(await wf.ask(d.RECORDS_WITH_HISTORY, wf.caller("regulator", ZJ), u=uscc))
+    assert elsewhere and all("internal_note" not in a for a in elsewhere)
 
 
 async def test_a_rejection_needs_a_reason_and_sends_the_record_back_to_its_author(wf: Workflow) -> None:
