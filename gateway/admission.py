@@ -34,7 +34,7 @@ from gateway.forwarded import client_address
 from gateway.limits.rate import RateLimiter
 from gateway.runtime import Runtime, runtime_of
 from gateway.settings import ServerSettings, Settings
-from resolvers.identity import Identity
+from resolvers.identity import PUBLIC, Identity
 from sources.trace import RequestTrace
 
 
@@ -58,6 +58,9 @@ class Admission:
         self._identity_rate = RateLimiter(settings.limits.identity_rate_per_minute)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            await self._view(self._websocket(scope), receive, send)
+            return
         if scope["type"] != "http":
             await self._view(scope, receive, send)
             return
@@ -73,6 +76,37 @@ class Admission:
             await self._view(scope, receive, send)
         except Rejection as rejection:
             await rejection_response(rejection, runtime_of(scope), scope)(scope, receive, send)
+
+    def _websocket(self, scope: Scope) -> Scope:
+        """A WebSocket upgrade passes the same checks as a request (address, Authorization header,
+        token, rate).  A refusal is kept in the state: ``gateway.websocket`` answers it as a close
+        code and reason once the socket is open, which clients can read (a refused handshake is a
+        bare 403)."""
+        scope = self._with_client(scope)
+        state = scope.setdefault("state", {})
+        state["yrd_identity"] = PUBLIC
+        try:
+            authorization = self._authorization(scope)
+            identity = self._authenticate(authorization)
+            self._check_rate(scope, identity)
+        except Rejection as rejection:
+            state["yrd_ws_rejection"] = rejection
+            return scope
+        state["yrd_identity"], state["yrd_ws_header_token"] = identity, authorization is not None
+        return scope
+
+    def authenticate_token(self, scope: Scope, token: str) -> Identity:
+        """A token sent in a WebSocket's ``connection_init`` (``Bearer …``), authenticated and rate-counted."""
+        limit = self._settings.server.max_authorization_bytes
+        if len(token.encode()) > limit:
+            raise Rejection(BadRequest(f"Authorization is larger than {limit} bytes"))
+        identity = self._authenticate(token.encode("utf-8"))
+        self._check_rate(scope, identity)
+        return identity
+
+    def check_rate(self, scope: Scope, identity: Identity) -> None:
+        """The per-identity (or per-address) rate limit, for work arriving on a WebSocket."""
+        self._check_rate(scope, identity)
 
     def _with_client(self, scope: Scope) -> Scope:
         """The scope with ``client`` the address the configuration trusts (the view and the audit

@@ -19,7 +19,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 
 from gateway import tracing
 from gateway.admission import COMPRESS_MIN_BYTES, Admission, GatewayCORS, cors_options
@@ -57,11 +57,13 @@ def create_app(settings: Settings, *, tracer_provider: Any | None = None) -> Sta
 
     metrics = GatewayMetrics()
     provider = tracer_provider if tracer_provider is not None else tracing.provider_for(settings.tracing)
+    view = GatewayGraphQL(settings, _traced_schema(provider))
     # /export/{kind} (the data package) shares /graphql's admission: the same tokens, one rate budget.
-    admission = Admission(ExportOrGraphQL(GatewayGraphQL(settings, _traced_schema(provider)), settings), settings)
+    view.admission = admission = Admission(ExportOrGraphQL(view, settings), settings)
     routes = [
         Route("/graphql", admission, methods=["GET", "POST"]),
         Route("/export/{kind}", admission, methods=["GET"]),
+        WebSocketRoute("/graphql", admission),  # subscriptions: graphql-transport-ws (gateway.websocket)
         Route("/", _to_graphql, methods=["GET"]),
         Route("/livez", livez, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),

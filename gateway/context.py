@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from gateway.limits.analysis import RequestPolicy
 from resolvers.context import Context
+from resolvers.feed.access import FeedAccess
 
 
 @dataclass
@@ -16,3 +17,5 @@ class GatewayContext(Context):
 
     policy: RequestPolicy | None = None
     operation_name: str | None = None
+    # Set on a WebSocket connection's context: what its subscriptions read (gateway.websocket).
+    feed: FeedAccess | None = None

@@ -75,6 +75,15 @@ class GatewayMetrics:
                                  registry=r, multiprocess_mode="mostrecent")
         self.subscriptions = Gauge("yrd_subscriptions_open", "Open GraphQL subscriptions", registry=r,
                                    multiprocess_mode="livesum")
+        # The live feed's counters live in its hub (sources.feed_listener); copied here when scraped.
+        self.feed_events = Gauge("yrd_feed_events", "Outbox events the feed has read since start", registry=r,
+                                 multiprocess_mode="livesum")
+        self.feed_delivered = Gauge("yrd_feed_deliveries", "Events handed to subscriptions since start",
+                                    registry=r, multiprocess_mode="livesum")
+        self.feed_lagging = Gauge("yrd_feed_lagging_closes", "Subscriptions closed as lagging since start",
+                                  registry=r, multiprocess_mode="livesum")
+        self.feed_connected = Gauge("yrd_feed_listener_connected", "1 while the feed listens to a province",
+                                    ["province"], registry=r, multiprocess_mode="mostrecent")
 
     def _operation_label(self, name: object) -> str:
         """A GraphQL operation name as a label, at most ``_MAX_OPERATIONS`` distinct ones: a hostile
@@ -115,6 +124,7 @@ class GatewayMetrics:
         for name, source in registry.named():
             self.breaker_open.labels(name).set(1 if breaker_state(source) == "open" else 0)
         self.spool_bytes.set(await asyncio.to_thread(runtime.audit.spool.backlog))
+        self._refresh_feed(runtime)
         with contextlib.suppress(SourceError, TimeoutError):
             async with asyncio.timeout(_SCRAPE_BUDGET_S):
                 freshness = await central_queries.index_freshness(registry.central)
@@ -124,6 +134,18 @@ class GatewayMetrics:
                 self.index_lag_unknown.labels(code).set(1 if unknown else 0)
                 if not unknown:
                     self.index_lag.labels(code).set(entry.lag_ms)
+
+
+    def _refresh_feed(self, runtime: Any) -> None:
+        if runtime.feed is None:
+            return
+        hub = runtime.feed.hub
+        self.subscriptions.set(hub.subscribers)
+        self.feed_events.set(hub.stats.events)
+        self.feed_delivered.set(hub.stats.delivered)
+        self.feed_lagging.set(hub.stats.lagging)
+        for code, connected in hub.stats.connected.items():
+            self.feed_connected.labels(code).set(1 if connected else 0)
 
 
 def _operation_label(name: object) -> str:

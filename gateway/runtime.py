@@ -16,6 +16,7 @@ from starlette.types import Scope
 from gateway.audit import AuditTrail
 from gateway.operations import index_sync_worker
 from gateway.settings import Settings
+from sources.feed_listener import FeedHub, FeedListener, ListenedProvince
 from sources.index_sync import SyncWorker
 from sources.registry import SourceRegistry
 
@@ -27,6 +28,7 @@ class Runtime:
     registry: SourceRegistry
     audit: AuditTrail
     index_sync: SyncWorker | None = None
+    feed: FeedListener | None = None  # the live feed's listener and hub (``[feed] enabled``)
     closing: bool = False  # set when shutdown begins: readiness then answers 503
 
     @classmethod
@@ -41,15 +43,27 @@ class Runtime:
         index_sync = index_sync_worker(settings)
         if index_sync is not None:
             index_sync.start()
-        return cls(registry, audit, index_sync)
+        return cls(registry, audit, index_sync, feed_listener(settings))
 
     async def close(self) -> None:
         """Close in the reverse order of :meth:`start`."""
         self.closing = True
+        if self.feed is not None:
+            await self.feed.stop()
         if self.index_sync is not None:
             await self.index_sync.stop()
         await self.audit.close()
         await self.registry.close()
+
+
+def feed_listener(settings: Settings) -> FeedListener | None:
+    """The live feed: one listener per province feeding one hub (None when ``[feed] enabled = false``)."""
+    if not settings.feed.enabled:
+        return None
+    provinces = [ListenedProvince(p.code, p.source.dsn) for p in settings.provinces]
+    listener = FeedListener(provinces, FeedHub(settings.feed.queue_size, settings.feed.lag_grace_s), settings.feed)
+    listener.start()
+    return listener
 
 
 def runtime_of(scope: Scope) -> Runtime | None:

@@ -20,6 +20,7 @@ from gateway.request_input import RequestInput
 from resolvers.audit import AuditQuery
 from resolvers.business import BusinessQuery
 from resolvers.crosscheck.query import CrossCheckQuery
+from resolvers.feed.subscription import FeedSubscription
 from resolvers.query import ReadQuery
 from resolvers.scalars import SCALAR_MAP
 from resolvers.statistics import StatisticsQuery
@@ -39,6 +40,13 @@ class Query(ReadQuery, StatisticsQuery, BusinessQuery, CrossCheckQuery, AuditQue
     )
 )
 class Mutation(WorkflowMutation):
+    pass
+
+
+@strawberry.type(
+    description="订阅入口（graphql-transport-ws，/graphql）。 Subscriptions (graphql-transport-ws at /graphql)."
+)
+class Subscription(FeedSubscription):
     pass
 
 
@@ -62,7 +70,8 @@ class GatewaySchema(strawberry.Schema):
 def build_schema(*extra_extensions: Any) -> strawberry.Schema:
     """The schema, with optional further extensions after the gateway's own (e.g. tracing)."""
     return GatewaySchema(
-        query=Query, mutation=Mutation, config=StrawberryConfig(scalar_map=SCALAR_MAP), extensions=[*EXTENSIONS, *extra_extensions]
+        query=Query, mutation=Mutation, subscription=Subscription, config=StrawberryConfig(scalar_map=SCALAR_MAP),
+        extensions=[*EXTENSIONS, *extra_extensions],
     )
 
 

@@ -64,6 +64,7 @@ from domain.provinces import ProvinceInfo, is_province_code
 from gateway.jwks import JWKSError, load_jwks
 from gateway.tracing import TracingSettings
 from sources.config import CENTRAL, BreakerConfig, SourceConfig
+from sources.feed_listener import FeedSettings
 from sources.index_sync import SyncSettings
 
 
@@ -197,6 +198,7 @@ class Settings:
     index: SyncSettings = field(default_factory=SyncSettings)
     tracing: TracingSettings = field(default_factory=TracingSettings)
     server: ServerSettings = field(default_factory=ServerSettings)
+    feed: FeedSettings = field(default_factory=FeedSettings)
 
     @property
     def audit_spool(self) -> Path:
@@ -252,6 +254,7 @@ def settings_from_mapping(raw: Mapping[str, Any], env: Mapping[str, str]) -> Set
         index=_index(_table(raw, "index", required=False)),
         tracing=_tracing(_table(raw, "tracing", required=False)),
         server=_server(_table(raw, "server", required=False)),
+        feed=_feed(_table(raw, "feed", required=False)),
     )
 
 
@@ -331,6 +334,49 @@ def _index(table: Mapping[str, Any]) -> SyncSettings:
         batch_size=_bounded(table, "batch_size", "index", d.batch_size, 1, 100_000),
         max_lag_s=_bounded(table, "max_index_lag_ms", "index", round(d.max_lag_s * 1000), 100, 3_600_000) / 1000,
     )
+
+
+# (key, lowest, highest) of the [feed] integers; the *_ms keys become seconds.
+_FEED_RANGES = {
+    "queue_size": (1, 100_000),
+    "batch_size": (1, 100_000),
+    "poll_ms": (10, 60_000),
+    "reconnect_min_ms": (10, 60_000),
+    "reconnect_max_ms": (10, 600_000),
+    "statement_timeout_ms": (100, 120_000),
+    "max_subscriptions_per_connection": (1, 1000),
+    "max_connections_per_identity": (1, 100_000),
+    "max_watchlist": (1, 100_000),
+    "lag_grace_ms": (0, 60_000),
+}
+
+
+def _feed(table: Mapping[str, Any]) -> FeedSettings:
+    """``[feed]``: enabled (true), the listener's pace and the subscriptions' bounds."""
+    unknown = sorted(set(table) - {"enabled", *_FEED_RANGES})
+    if unknown:
+        raise SettingsError(f"[feed] has unknown keys: {', '.join(unknown)}")
+    d = FeedSettings()
+    values: dict[str, Any] = {}
+    for key, (low, high) in _FEED_RANGES.items():
+        name = key.removesuffix("_ms") + ("_s" if key.endswith("_ms") else "")
+        default = getattr(d, name)
+        if key.endswith("_ms"):
+            values[name] = _bounded(table, key, "feed", round(default * 1000), low, high) / 1000
+        else:
+            values[name] = _bounded(table, key, "feed", default, low, high)
+    if values["reconnect_min_s"] > values["reconnect_max_s"]:
+        raise SettingsError("feed.reconnect_min_ms must not exceed feed.reconnect_max_ms")
+    return FeedSettings(enabled=_bool(table, "enabled", "feed", default=d.enabled), **values)
+
+
+def _feed_lines(feed: FeedSettings) -> list[str]:
+    lines = ["[feed]", f"enabled = {str(feed.enabled).lower()}"]
+    for key in _FEED_RANGES:
+        name = key.removesuffix("_ms") + ("_s" if key.endswith("_ms") else "")
+        value = getattr(feed, name)
+        lines.append(f"{key} = {round(value * 1000) if key.endswith('_ms') else value}")
+    return lines
 
 
 def _clock(gateway: Mapping[str, Any]) -> Clock:
@@ -561,6 +607,7 @@ def render_toml(settings: Settings) -> str:
     if settings.audit is not None:
         lines += ["[audit]", f'spool_dir = "{settings.audit.spool_dir}"', ""]
     lines += [*_server_lines(settings.server), ""]
+    lines += [*_feed_lines(settings.feed), ""]
     return "\n".join(lines)
 
 

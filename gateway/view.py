@@ -21,6 +21,7 @@ import dataclasses
 import json
 import math
 import re
+from datetime import timedelta
 from typing import Any
 
 import orjson
@@ -33,6 +34,7 @@ from starlette.websockets import WebSocket
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.schema import BaseSchema
 from strawberry.schema.exceptions import InvalidOperationTypeError
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types.graphql import OperationType
 
 from domain.errors import (
@@ -44,7 +46,7 @@ from domain.errors import (
     RequestTimeout,
     coded_errors,
 )
-from gateway.admission import GRAPHQL_RESPONSE, JSON, Rejection, error_response, negotiate, vary
+from gateway.admission import GRAPHQL_RESPONSE, JSON, Admission, Rejection, error_response, negotiate, vary
 from gateway.answer_audit import record_answer
 from gateway.caches import DocumentWork, caller_key
 from gateway.context import GatewayContext
@@ -57,6 +59,8 @@ from gateway.logs import request_id_of
 from gateway.runtime import Runtime, runtime_of
 from gateway.schema import schema
 from gateway.settings import Settings
+from gateway.websocket import ConnectionLedger, GatewayTransportWS, origin_allowed
+from gateway.websocket import feed_access as websocket_feed
 from resolvers.identity import PUBLIC, Identity
 from resolvers.loaders import Loaders
 from resolvers.subjects import LOOKUP
@@ -64,14 +68,24 @@ from sources.trace import RequestTrace
 
 
 class GatewayGraphQL(OfflineGraphQL):
-    """Strawberry's ASGI view with our context, persisted queries, timeout, error policy and audit."""
+    """Strawberry's ASGI view with our context, persisted queries, timeout, error policy and audit.
+    Over WebSocket it speaks graphql-transport-ws only, with the gateway's handler (``gateway.websocket``)."""
+
+    graphql_transport_ws_handler_class = GatewayTransportWS
 
     def __init__(self, settings: Settings, graphql_schema: BaseSchema | None = None) -> None:
         # GET is for queries only: strawberry refuses a mutation by GET, and _refuse_mutation_by_get
         # makes that the 405 the HTTP spec asks for.
-        super().__init__(schema if graphql_schema is None else graphql_schema, allow_queries_via_get=True)
+        super().__init__(
+            schema if graphql_schema is None else graphql_schema, allow_queries_via_get=True,
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+            connection_init_wait_timeout=timedelta(milliseconds=settings.server.header_timeout_ms),
+        )
         self._settings = settings
-        self._persisted = PersistedQueries.load(settings.limits.persisted_queries)
+        self.settings = settings
+        self.admission: Admission | None = None  # set by create_app: WebSocket tokens and rates use it
+        self.connections = ConnectionLedger(settings.feed.max_connections_per_identity)
+        self._persisted = self.persisted = PersistedQueries.load(settings.limits.persisted_queries)
         self._document_work = DocumentWork(settings.limits.document_cpu_ms_per_minute)
         self._disclosures = DisclosureLedger(settings.limits.full_id_numbers_per_hour)
 
@@ -108,6 +122,10 @@ class GatewayGraphQL(OfflineGraphQL):
                 response.status_code = 400  # nothing executed: the request, not the data, was wrong
         return response
 
+    def is_websocket_origin_allowed(self, request: WebSocket, origin: str) -> bool:
+        """A page on another origin may open a WebSocket when CORS allows that origin to call."""
+        return origin_allowed(self._settings.server, origin)
+
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> GatewayContext:
         registry = _running(request).registry
         identity: Identity = getattr(request.state, "yrd_identity", PUBLIC)
@@ -129,6 +147,8 @@ class GatewayGraphQL(OfflineGraphQL):
             client=request.client.host if request.client else None,
             request_id=request_id_of(request.scope),
         )
+        if isinstance(request, WebSocket):
+            context.feed = websocket_feed(self._settings, _running(request), context)
         request.state.yrd_context = context
         return context
 
