@@ -19,3 +19,5 @@ class GatewayContext(Context):
     operation_name: str | None = None
     # Set on a WebSocket connection's context: what its subscriptions read (gateway.websocket).
     feed: FeedAccess | None = None
+    # [feed] max_watchlist: how many subjects one official may watch (resolvers.watchlist).
+    watchlist_limit: int = 500

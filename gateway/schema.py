@@ -24,11 +24,12 @@ from resolvers.feed.subscription import FeedSubscription
 from resolvers.query import ReadQuery
 from resolvers.scalars import SCALAR_MAP
 from resolvers.statistics import StatisticsQuery
+from resolvers.watchlist import WatchlistMutation, WatchlistQuery, WatchlistSubscription
 from resolvers.workflow.mutations import WorkflowMutation
 
 
 @strawberry.type(description="查询入口。 Entry points of the Yangtze River Delta credit gateway.")
-class Query(ReadQuery, StatisticsQuery, BusinessQuery, CrossCheckQuery, AuditQuery):
+class Query(ReadQuery, StatisticsQuery, BusinessQuery, CrossCheckQuery, AuditQuery, WatchlistQuery):
     pass
 
 
@@ -39,14 +40,14 @@ class Query(ReadQuery, StatisticsQuery, BusinessQuery, CrossCheckQuery, AuditQue
         " read and a history row."
     )
 )
-class Mutation(WorkflowMutation):
+class Mutation(WorkflowMutation, WatchlistMutation):
     pass
 
 
 @strawberry.type(
     description="订阅入口（graphql-transport-ws，/graphql）。 Subscriptions (graphql-transport-ws at /graphql)."
 )
-class Subscription(FeedSubscription):
+class Subscription(FeedSubscription, WatchlistSubscription):
     pass
 
 

@@ -146,6 +146,7 @@ class GatewayGraphQL(OfflineGraphQL):
             ),
             client=request.client.host if request.client else None,
             request_id=request_id_of(request.scope),
+            watchlist_limit=self._settings.feed.max_watchlist,
         )
         if isinstance(request, WebSocket):
             context.feed = websocket_feed(self._settings, _running(request), context)
