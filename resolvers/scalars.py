@@ -9,6 +9,7 @@ from typing import NewType
 
 import strawberry
 
+from domain.errors import BadUserInput
 from domain.identifiers import ID_TYPES, IdentifierError, uscc_check_failure, uscc_form
 
 
@@ -45,8 +46,13 @@ def _parse_id_type(value: object) -> str:
     return value
 
 
+def _output_only(value: object) -> object:
+    raise BadUserInput("RowSnapshot is an output type; it cannot be sent")
+
+
 USCC = NewType("USCC", str)
 IdType = NewType("IdType", str)
+RowSnapshot = NewType("RowSnapshot", object)
 
 _USCC_SCALAR = strawberry.scalar(
     name="USCC",
@@ -69,8 +75,18 @@ _ID_TYPE_SCALAR = strawberry.scalar(
     parse_value=_parse_id_type,
 )
 
+_ROW_SNAPSHOT_SCALAR = strawberry.scalar(
+    name="RowSnapshot",
+    description=(
+        "某一时刻的整行记录（JSON 对象，列名为键）。"
+        " A database row at one moment, as a JSON object keyed by column name (output only)."
+    ),
+    serialize=lambda value: value,
+    parse_value=_output_only,
+)
+
 # Registered with the schema (StrawberryConfig.scalar_map), strawberry's recommended way.
-SCALAR_MAP: dict[object, object] = {USCC: _USCC_SCALAR, IdType: _ID_TYPE_SCALAR}
+SCALAR_MAP: dict[object, object] = {USCC: _USCC_SCALAR, IdType: _ID_TYPE_SCALAR, RowSnapshot: _ROW_SNAPSHOT_SCALAR}
 
 
 # The dates a client may send.  Rules count back from a date (a 12-month window, a default period

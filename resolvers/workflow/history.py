@@ -8,10 +8,10 @@ from datetime import datetime
 from typing import Any
 
 import strawberry
-from strawberry.scalars import JSON
 
 from resolvers.context import Info
 from resolvers.federation import path_of
+from resolvers.scalars import RowSnapshot
 from sources.errors import SourceError
 from sources.workflow_queries import JsonRow, history_of, versions_of
 
@@ -37,8 +37,8 @@ class HistoryEntry:
     client_address: str | None = strawberry.field(description="来源地址。 Network address the change came from.")
     reason: str | None = strawberry.field(description="理由（退回、撤销、调整公布期）。 The reason given.")
     changed_at: datetime = strawberry.field(description="变更时间。 When.")
-    before: JSON | None = strawberry.field(description="变更前的记录。 The row before the change.")
-    after: JSON | None = strawberry.field(description="变更后的记录。 The row after the change.")
+    before: RowSnapshot | None = strawberry.field(description="变更前的记录。 The row before the change.")
+    after: RowSnapshot | None = strawberry.field(description="变更后的记录。 The row after the change.")
 
     @classmethod
     def of(cls, row: JsonRow, *, internal: bool) -> HistoryEntry:

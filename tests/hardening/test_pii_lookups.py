@@ -78,8 +78,13 @@ async def test_the_public_finds_a_person_by_registration_number(client: httpx.As
 
 PERSONAL = re.compile(r"id_?number|person_?key|subject_?key|birth", re.I)
 # The only inputs that name a person by ID number or key, and who may use them: person and
-# crossCheckPerson refuse non-officials (above); auditLog is for administrators (@requires).
-KNOWN = {"Query.person.idNumber", "Query.crossCheckPerson.idNumber", "Query.auditLog.filter.subjectKey"}
+# crossCheckPerson refuse non-officials (above); auditLog is for administrators (@requires); a
+# credit record or blacklist entry about a person is written by a regulator (@requires, refused
+# before the number is read: idNumber is a plain String, checked only in the resolver).
+KNOWN = {
+    "Query.person.idNumber", "Query.crossCheckPerson.idNumber", "Query.auditLog.filter.subjectKey",
+    "Mutation.createCreditRecord.input.subjectPerson.idNumber", "Mutation.listBlacklistEntry.input.subjectPerson.idNumber",
+}
 
 
 def _inputs(prefix: str, type_: Any, seen: set[str]) -> list[str]:
