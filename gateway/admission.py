@@ -238,7 +238,7 @@ def negotiate(accept: str | None) -> str | None:
         return JSON
     best: tuple[float, int, str] | None = None
     for entry in accept.split(","):
-        name, quality = _media_range(entry)
+        name, quality = media_range(entry)
         rank = {GRAPHQL_RESPONSE: 2, JSON: 1, "application/*": 0, "*/*": 0}.get(name)
         if rank is None or quality <= 0:
             continue
@@ -247,7 +247,7 @@ def negotiate(accept: str | None) -> str | None:
     return best[2] if best else None
 
 
-def _media_range(entry: str) -> tuple[str, float]:
+def media_range(entry: str) -> tuple[str, float]:
     """``type/subtype`` (lower case) and its ``q`` of one Accept entry (1 when absent or malformed)."""
     name, *params = (part.strip() for part in entry.split(";"))
     quality = 1.0

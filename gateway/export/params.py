@@ -34,7 +34,7 @@ from starlette.datastructures import QueryParams
 from strawberry.types.arguments import convert_argument
 
 from domain.errors import BadRequest, BadUserInput
-from gateway.admission import _media_range
+from gateway.admission import media_range
 from gateway.request_input import unstorable
 from gateway.schema import schema
 
@@ -145,7 +145,7 @@ def export_format(params: QueryParams, accept: str | None) -> str:
         return "ndjson"
     best: tuple[float, int, str] | None = None
     for rank, entry in enumerate(reversed(accept.split(","))):  # earlier entries win ties
-        name, quality = accepted_media(entry)
+        name, quality = media_range(entry)
         found = _ACCEPTED.get(name)
         if found is not None and quality > 0 and (best is None or (quality, rank) > best[:2]):
             best = (quality, rank, found)
@@ -154,9 +154,3 @@ def export_format(params: QueryParams, accept: str | None) -> str:
             f"Accept must allow {NDJSON_MEDIA} or {CSV_MEDIA} (or choose with ?format=ndjson|csv)"
         )
     return best[2]
-
-
-def accepted_media(entry: str) -> tuple[str, float]:
-    """One Accept entry's media type and quality, parsed as the GraphQL view parses them
-    (``gateway.admission``; that parser should become public there)."""
-    return _media_range(entry)
