@@ -59,7 +59,7 @@ from gateway.logs import request_id_of
 from gateway.runtime import Runtime, runtime_of
 from gateway.schema import schema
 from gateway.settings import Settings
-from gateway.websocket import ConnectionLedger, GatewayTransportWS, origin_allowed
+from gateway.websocket import ConnectionLedger, GatewayTransportWS, TextWebSocketAdapter, origin_allowed
 from gateway.websocket import feed_access as websocket_feed
 from resolvers.identity import PUBLIC, Identity
 from resolvers.loaders import Loaders
@@ -72,6 +72,7 @@ class GatewayGraphQL(OfflineGraphQL):
     Over WebSocket it speaks graphql-transport-ws only, with the gateway's handler (``gateway.websocket``)."""
 
     graphql_transport_ws_handler_class = GatewayTransportWS
+    websocket_adapter_class = TextWebSocketAdapter  # type: ignore[assignment]
 
     def __init__(self, settings: Settings, graphql_schema: BaseSchema | None = None) -> None:
         # GET is for queries only: strawberry refuses a mutation by GET, and _refuse_mutation_by_get

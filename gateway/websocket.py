@@ -19,10 +19,13 @@ from __future__ import annotations
 import logging
 import re
 from collections import Counter
-from collections.abc import AsyncGenerator, Sequence
+from collections.abc import AsyncGenerator, Mapping, Sequence
 from typing import Any
 
 from graphql import GraphQLError, GraphQLSyntaxError, OperationDefinitionNode, OperationType, parse
+from starlette.websockets import WebSocketDisconnect
+from strawberry.asgi import ASGIWebSocketAdapter
+from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler
 from strawberry.types.execution import ExecutionResult, PreExecutionError
 from strawberry.utils.aio import aclosing
@@ -139,6 +142,19 @@ def feed_access(settings: Settings, runtime: Runtime, context: GatewayContext) -
         )
 
     return FeedAccess(runtime.feed.hub, settings.clock, settings.feed, audit, fresh)
+
+
+class TextWebSocketAdapter(ASGIWebSocketAdapter):
+    """Messages as text frames, as graphql-transport-ws requires (the view encodes JSON as UTF-8
+    bytes, which strawberry would send as binary frames that clients refuse)."""
+
+    async def send_json(self, message: Mapping[str, object]) -> None:
+        encoded = self.view.encode_json(message)
+        text = encoded.decode() if isinstance(encoded, bytes) else encoded
+        try:
+            await self.ws.send_text(text)
+        except WebSocketDisconnect as exc:
+            raise WebSocketDisconnected from exc
 
 
 class GatewayTransportWS(BaseGraphQLTransportWSHandler):
