@@ -80,16 +80,19 @@ def _home(key_division: str, provinces: Sequence[str]) -> str | None:
 
 
 async def enterprise_credit_floor(view: FloorView, variables: Variables) -> None:
-    """presence → enterprise rows from routed provinces → credit records from the holders."""
+    """The home province (rows and credit records in one statement) in parallel with the presence
+    index, then the same statement to the other provinces the index names."""
     uscc = variables["uscc"]
-    routes = await view.routes(central.ENTERPRISE, [uscc], {uscc: _home(uscc_division(uscc), view.provinces)})
-    found = await view.batch(q.ENTERPRISES_BY_USCC, invert(routes))
-    holders = {code: [uscc] for code, rows in found.items() if rows[0]}
-    await view.batch(q.CREDIT_RECORDS_BY_USCC, holders)
+    home = _home(uscc_division(uscc), view.provinces)
+    query = q.enterprises_with((q.CREDIT_RECORDS_BY_USCC.name,))
+    routes, _ = await asyncio.gather(
+        view.routes(central.ENTERPRISE, [uscc], {uscc: home}), view.batch(query, {home: [uscc]} if home else {})
+    )
+    await view.batch(query, {code: [uscc] for code in routes[uscc] if code != home})
 
 
 async def enterprise_page_floor(view: FloorView, variables: Variables) -> None:
-    """Keyset page from every province → merge → qualifications and credit records per province."""
+    """Keyset page from every province → merge → one statement per province for both lists."""
     first = variables["first"]
     found = variables.get("filter") or {}
     region = found.get("registeredProvince")
@@ -105,8 +108,8 @@ async def enterprise_page_floor(view: FloorView, variables: Variables) -> None:
     shown = sorted(holders, key=str.encode)[:first]
     # Every province is asked for the page's children: one may hold records or certificates about an
     # enterprise whose row it does not have (the gateway's rule since the index names any mention).
-    keys = {code: shown for code in view.provinces}
-    await asyncio.gather(view.batch(q.QUALIFICATIONS_BY_USCC, keys), view.batch(q.CREDIT_RECORDS_BY_USCC, keys))
+    lists = (q.QUALIFICATIONS_BY_USCC.name, q.CREDIT_RECORDS_BY_USCC.name)
+    await view.batch(q.enterprises_with(lists, with_row=False), {code: shown for code in view.provinces})
 
 
 async def project_detail_floor(view: FloorView, variables: Variables) -> None:

@@ -15,6 +15,7 @@ from graphql import GraphQLError
 from strawberry.schema.config import StrawberryConfig
 
 from gateway.caches import CachedDocuments
+from gateway.execution import PlainObjectsExecutionContext
 from gateway.limits.extension import QueryLimits
 from gateway.request_input import RequestInput
 from resolvers.audit import AuditQuery
@@ -72,7 +73,7 @@ def build_schema(*extra_extensions: Any) -> strawberry.Schema:
     """The schema, with optional further extensions after the gateway's own (e.g. tracing)."""
     return GatewaySchema(
         query=Query, mutation=Mutation, subscription=Subscription, config=StrawberryConfig(scalar_map=SCALAR_MAP),
-        extensions=[*EXTENSIONS, *extra_extensions],
+        extensions=[*EXTENSIONS, *extra_extensions], execution_context_class=PlainObjectsExecutionContext,
     )
 
 

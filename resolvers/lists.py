@@ -3,6 +3,7 @@ per-province keyset pages (see ``resolvers.pagination``)."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from datetime import date, datetime
 
 import strawberry
@@ -12,14 +13,14 @@ from domain.identifiers import province_of_division, uscc_division
 from domain.provinces import is_province_code
 from resolvers import pagination as pg
 from resolvers.context import Info
-from resolvers.federation import FederatedNode, gather, path_of, route
+from resolvers.federation import FederatedNode, Gathered, gather, path_of, route
 from resolvers.scalars import USCC, legacy_warning
 from resolvers.types.common import Connection, Edge, PageInfo, node_coverage
 from resolvers.types.credit import CreditRecord, Polarity
 from resolvers.types.enterprise import Enterprise
 from sources import central_queries
 from sources import province_queries as q
-from sources.records import CreditRecordRow, EnterpriseRow
+from sources.records import CreditRecordRow, EnterpriseRow, SubjectBundle
 
 
 @strawberry.input(description="企业列表筛选。 Filter for the enterprise list.")
@@ -64,15 +65,35 @@ async def enterprises_page(
             )
         )
 
-    gathered = await gather(ctx, path_of(info), ctx.province_codes, page)
+    path = path_of(info)
+    gathered = await gather(ctx, path, ctx.province_codes, page)
     by_uscc: dict[str, dict[str, EnterpriseRow]] = {}
     for code, rows in gathered.answers.items():
         for row in rows:
             by_uscc.setdefault(row.uscc, {})[code] = row
     ordered = sorted(by_uscc, key=lambda u: u.encode())[: first + 1]
-    node_coverage = FederatedNode(ctx.province_codes, gathered.failed)
-    edges = [_enterprise_edge(info, uscc, by_uscc[uscc], gathered.failed) for uscc in ordered[:first]]
-    return _connection(info, edges, len(ordered) > first, node_coverage)
+    shown = ordered[:first]
+    lists = Enterprise.lists_selected(info, ("edges", "node"))
+    children = await _page_lists(info, path, shown, lists, gathered.failed) if lists and shown else None
+    edges = [_enterprise_edge(info, i, uscc, by_uscc[uscc], gathered.failed, lists, children)
+             for i, uscc in enumerate(shown)]
+    return _connection(info, edges, len(ordered) > first, FederatedNode(ctx.province_codes, gathered.failed))
+
+
+async def _page_lists(
+    info: Info, path: tuple[str | int, ...], usccs: list[str], lists: tuple[str, ...], failed: dict
+) -> Gathered[list[list[SubjectBundle]]]:
+    """Every list the page's nodes select, for every enterprise of the page, in one statement per
+    province (every province that answered the page: one may hold records about an enterprise
+    whose row it does not have).  Failures are reported by each node's list fields."""
+    ctx = info.context
+    query = q.enterprises_with(lists, with_row=False)
+    visibility = ctx.identity.record_visibility(ctx.today)
+
+    def ask(code: str) -> Awaitable[list[list[SubjectBundle]]]:
+        return q.fetch_grouped(ctx.sources.provinces[code].source, query, usccs, visibility)
+
+    return await gather(ctx, path, [c for c in ctx.province_codes if c not in failed], ask, report=False)
 
 
 def _province_prefix(code: str | None) -> str | None:
@@ -87,11 +108,20 @@ def _province_prefix(code: str | None) -> str | None:
     return code[:2]
 
 
-def _enterprise_edge(info: Info, uscc: str, rows: dict[str, EnterpriseRow], failed: dict) -> Edge[Enterprise]:
+def _enterprise_edge(
+    info: Info, index: int, uscc: str, rows: dict[str, EnterpriseRow], failed: dict,
+    lists: tuple[str, ...] | None, children: Gathered[list[list[SubjectBundle]]] | None,
+) -> Edge[Enterprise]:
     # The page already fetched these rows, as the loader's own record type: no second statement.
     for code, row in rows.items():
         info.context.loaders.prime(code, q.ENTERPRISES_BY_USCC, uscc, [row])
     node = FederatedNode(info.context.province_codes, failed)
+    if children is not None:
+        fetched = {name: {code: found[index][0].lists[name] for code, found in children.answers.items()}
+                   for name in lists or ()}
+        node.adopt(fetched, children.failed, sealed=True)
+    elif lists is not None:
+        node.sealed = True  # the look-ahead saw no list on the nodes: nothing to wait for
     return Edge(cursor=pg.enterprise_cursor(uscc), node=Enterprise.merge(uscc, rows, node))
 
 

@@ -34,7 +34,7 @@ class ReadQuery:
     @strawberry.field(description="按信用代码查询企业（所有省份）。 One enterprise by USCC, from every province.")
     async def enterprise(self, info: Info, uscc: USCC) -> Enterprise | None:
         info.context.warn(legacy_warning("uscc", uscc))
-        return await load_enterprise(info.context, path_of(info), str(uscc))
+        return await load_enterprise(info.context, path_of(info), str(uscc), Enterprise.lists_selected(info))
 
     @strawberry.field(description="企业列表（按信用代码排序，跨省分页）。 Enterprises across provinces in USCC order.")
     async def enterprises(

@@ -25,15 +25,38 @@ from sources import central_queries
 from sources import province_queries as q
 
 
-async def load_enterprise(ctx: Context, path: tuple[str | int, ...], uscc: str) -> Enterprise | None:
-    """Route by presence index and the USCC's division code, fetch the rows, merge them."""
+async def load_enterprise(
+    ctx: Context, path: tuple[str | int, ...], uscc: str, lists: tuple[str, ...] | None = None
+) -> Enterprise | None:
+    """Route by presence index and the USCC's division code, fetch the rows, merge them.
+
+    ``lists`` (``Enterprise.lists_selected``): the child lists the query reads on this enterprise,
+    fetched in the same statement as its rows, one statement per province asked; None (no
+    look-ahead) leaves every list to its own field."""
     home = province_of_division(uscc_division(uscc))
     home_code = home if home in ctx.sources.provinces else None
-    routed, gathered = await routed_rows(ctx, path, central_queries.ENTERPRISE, uscc, home_code, q.ENTERPRISES_BY_USCC)
-    rows = {code: found[0] for code, found in gathered.answers.items() if found}
+    if not lists:
+        routed, gathered = await routed_rows(
+            ctx, path, central_queries.ENTERPRISE, uscc, home_code, q.ENTERPRISES_BY_USCC
+        )
+        rows = {code: found[0] for code, found in gathered.answers.items() if found}
+        if not rows:
+            return None
+        node = FederatedNode.routed(routed, gathered.failed)
+        node.sealed = lists is not None  # the look-ahead saw no list on it: nothing to wait for
+        return Enterprise.merge(uscc, rows, node, routed.indexed)
+    query = q.enterprises_with(lists)
+    routed, bundles = await routed_rows(ctx, path, central_queries.ENTERPRISE, uscc, home_code, query, report=False)
+    found = {code: answer[0] for code, answer in bundles.answers.items()}
+    rows = {code: bundle.row for code, bundle in found.items() if bundle.row is not None}
     if not rows:
+        for error in bundles.failed.values():  # no enterprise, no list field: the failure is reported here
+            ctx.report(error, path)
         return None
-    return Enterprise.merge(uscc, rows, FederatedNode.routed(routed, gathered.failed), routed.indexed)
+    node = FederatedNode.routed(routed)
+    fetched = {name: {code: bundle.lists[name] for code, bundle in found.items()} for name in lists}
+    node.adopt(fetched, bundles.failed, sealed=True)
+    return Enterprise.merge(uscc, rows, node, routed.indexed)
 
 
 async def load_person(ctx: Context, info: Info, key: str, home: str | None = None) -> Person | None:

@@ -8,12 +8,13 @@ grouped in key order (aiodataloader's contract).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 from typing import Any, Generic, TypeVar
 
-from sources.base import Source
+from sources.base import Row, Source
 from sources.records import (
     BlacklistRow,
     CreditRecordRow,
@@ -26,6 +27,7 @@ from sources.records import (
     QualificationCertificateRow,
     RegistrationRow,
     SourceRecord,
+    SubjectBundle,
 )
 
 R = TypeVar("R", bound=SourceRecord)
@@ -65,6 +67,9 @@ class BatchQuery(Generic[R]):
     key: str
     record: type[R]
     uses_visibility: bool = False
+    # How one driver row becomes a result (default ``record.from_record``): a statement that brings
+    # a subject with its child lists builds one bundle per row (see ``enterprises_with``).
+    convert: Callable[[Row], Any] | None = None
 
 
 async def fetch_grouped(
@@ -77,16 +82,18 @@ async def fetch_grouped(
         args += visibility.args(source.name)
     rows = await source.fetch(query.sql, *args)
     grouped: dict[str, list[R]] = defaultdict(list)
-    key, convert = query.key, query.record.from_record
+    key, convert = query.key, query.convert or query.record.from_record
     for row in rows:
         grouped[row[key]].append(convert(row))
     return [grouped.get(k, []) for k in keys]
 
 
+ENTERPRISE_COLUMNS = """uscc, uscc_valid, name, legal_representative, registered_division, address,
+              registration_type, safety_licence_number, entered_on"""
+
 ENTERPRISES_BY_USCC = BatchQuery(
     "enterprises_by_uscc",
-    """SELECT uscc, uscc_valid, name, legal_representative, registered_division, address,
-              registration_type, safety_licence_number, entered_on
+    f"""SELECT {ENTERPRISE_COLUMNS}
          FROM exchange.enterprise WHERE uscc = ANY($1::text[])""",
     "uscc",
     record=EnterpriseRow,
@@ -113,55 +120,101 @@ CREDIT_RECORD_COLUMNS = """record_number, subject_kind, subject_uscc, subject_pe
               decision_date, authority, authority_level, penalty, fine, penalty_until, publish_from,
               publish_to, status"""
 
-CREDIT_RECORDS_BY_USCC = BatchQuery(
-    "credit_records_by_uscc",
-    f"""SELECT {CREDIT_RECORD_COLUMNS} FROM exchange.credit_record
-         WHERE subject_uscc = ANY($1::text[]) AND {VISIBLE_CLAUSE}
-         ORDER BY decision_date DESC, record_number DESC""",
-    "subject_uscc",
-    record=CreditRecordRow,
-    uses_visibility=True,
+@dataclass(frozen=True)
+class ChildList(Generic[R]):
+    """A list of records about one subject, defined once and sent two ways: as the general path's
+    batch statement (``query``: every key of a level in ``= ANY($1)``) and as a correlated
+    sub-select inside the statement that fetches the subject itself (:meth:`nested`), so that a
+    subject and the lists a query selects cost one statement per province.
+
+    ``columns`` are the record's fields in its order (the sub-select returns them as one anonymous
+    row each, decoded by position, see ``SourceRecord.from_tuple``); ``match`` is the column the
+    subject's key is compared with; ``where`` a further condition (e.g. ``VISIBLE_CLAUSE``).
+    """
+
+    query: BatchQuery[R]
+    columns: str
+    source: str
+    match: str
+    order: str
+    where: str | None = None
+
+    def nested(self, key_sql: str) -> str:
+        """The list for the key ``key_sql`` (an outer column) as an array of anonymous rows."""
+        condition = f" AND {self.where}" if self.where else ""
+        return (
+            f"ARRAY(SELECT ROW({self.columns}) FROM {self.source}"
+            f" WHERE {self.match} = {key_sql}{condition} ORDER BY {self.order})"
+        )
+
+
+def child_list(
+    name: str, record: type[R], *, key: str, columns: str, source: str, match: str, order: str,
+    where: str | None = None, uses_visibility: bool = False,
+) -> ChildList[R]:
+    """A child list and its batch statement from the same pieces (``key`` is the result column the
+    batch groups by: the ``match`` column, which ``columns`` include)."""
+    condition = f" AND {where}" if where else ""
+    sql = f"SELECT {columns} FROM {source}\n WHERE {match} = ANY($1::text[]){condition}\n ORDER BY {order}"
+    query = BatchQuery(name, sql, key, record=record, uses_visibility=uses_visibility)
+    return ChildList(query, columns, source, match, order, where)
+
+
+_CREDIT_ORDER = "decision_date DESC, record_number DESC"
+
+# The same certificates in the same order as QUALIFICATIONS_BY_USCC (whose items arrive as JSON,
+# the form the export and feed modules read too); nested, the items are an array of rows.
+QUALIFICATIONS_OF_ENTERPRISE = ChildList(
+    QUALIFICATIONS_BY_USCC,
+    columns="""c.uscc, c.certificate_number, c.issuing_authority, c.issued_on, c.valid_until, c.status,
+              c.status_changed_on,
+              ARRAY(SELECT ROW(i.item_no, i.code, i.sequence, i.category, i.grade)
+                      FROM exchange.qualification_item i
+                     WHERE i.certificate_number = c.certificate_number ORDER BY i.item_no)""",
+    source="exchange.qualification_certificate c",
+    match="c.uscc",
+    order="c.certificate_number",
 )
 
-CREDIT_RECORDS_BY_PERSON = BatchQuery(
-    "credit_records_by_person",
-    f"""SELECT {CREDIT_RECORD_COLUMNS} FROM exchange.credit_record
-         WHERE subject_person_key = ANY($1::text[]) AND {VISIBLE_CLAUSE}
-         ORDER BY decision_date DESC, record_number DESC""",
-    "subject_person_key",
-    record=CreditRecordRow,
+CREDIT_RECORDS_OF_ENTERPRISE = child_list(
+    "credit_records_by_uscc", CreditRecordRow, key="subject_uscc", columns=CREDIT_RECORD_COLUMNS,
+    source="exchange.credit_record", match="subject_uscc", order=_CREDIT_ORDER, where=VISIBLE_CLAUSE,
     uses_visibility=True,
 )
+CREDIT_RECORDS_BY_USCC = CREDIT_RECORDS_OF_ENTERPRISE.query
+
+CREDIT_RECORDS_OF_PERSON = child_list(
+    "credit_records_by_person", CreditRecordRow, key="subject_person_key", columns=CREDIT_RECORD_COLUMNS,
+    source="exchange.credit_record", match="subject_person_key", order=_CREDIT_ORDER, where=VISIBLE_CLAUSE,
+    uses_visibility=True,
+)
+CREDIT_RECORDS_BY_PERSON = CREDIT_RECORDS_OF_PERSON.query
 
 _BLACKLIST_COLUMNS = """entry_number, subject_uscc, subject_person_key, subject_name, basis, authority,
               listed_on, planned_release, released_on"""
+_BLACKLIST_ORDER = "listed_on DESC, entry_number"
 
-BLACKLIST_BY_USCC = BatchQuery(
-    "blacklist_by_uscc",
-    f"""SELECT {_BLACKLIST_COLUMNS} FROM exchange.blacklist_entry
-         WHERE subject_uscc = ANY($1::text[]) ORDER BY listed_on DESC, entry_number""",
-    "subject_uscc",
-    record=BlacklistRow,
+BLACKLIST_OF_ENTERPRISE = child_list(
+    "blacklist_by_uscc", BlacklistRow, key="subject_uscc", columns=_BLACKLIST_COLUMNS,
+    source="exchange.blacklist_entry", match="subject_uscc", order=_BLACKLIST_ORDER,
 )
+BLACKLIST_BY_USCC = BLACKLIST_OF_ENTERPRISE.query
 
-BLACKLIST_BY_PERSON = BatchQuery(
-    "blacklist_by_person",
-    f"""SELECT {_BLACKLIST_COLUMNS} FROM exchange.blacklist_entry
-         WHERE subject_person_key = ANY($1::text[]) ORDER BY listed_on DESC, entry_number""",
-    "subject_person_key",
-    record=BlacklistRow,
+BLACKLIST_OF_PERSON = child_list(
+    "blacklist_by_person", BlacklistRow, key="subject_person_key", columns=_BLACKLIST_COLUMNS,
+    source="exchange.blacklist_entry", match="subject_person_key", order=_BLACKLIST_ORDER,
 )
+BLACKLIST_BY_PERSON = BLACKLIST_OF_PERSON.query
 
 _REGISTRATION_COLUMNS = """r.registration_number, r.person_key, r.category, r.specialty, r.employer_uscc,
               r.registered_on, r.valid_until, r.status, p.name, p.id_type, p.id_number, p.gender"""
+_REGISTRATIONS = "exchange.registration r JOIN exchange.person p USING (person_key)"
 
-REGISTRATIONS_BY_EMPLOYER = BatchQuery(
-    "registrations_by_employer",
-    f"""SELECT {_REGISTRATION_COLUMNS} FROM exchange.registration r JOIN exchange.person p USING (person_key)
-         WHERE r.employer_uscc = ANY($1::text[]) ORDER BY r.registration_number""",
-    "employer_uscc",
-    record=RegistrationRow,
+REGISTRATIONS_OF_EMPLOYER = child_list(
+    "registrations_by_employer", RegistrationRow, key="employer_uscc", columns=_REGISTRATION_COLUMNS,
+    source=_REGISTRATIONS, match="r.employer_uscc", order="r.registration_number",
 )
+REGISTRATIONS_BY_EMPLOYER = REGISTRATIONS_OF_EMPLOYER.query
 
 REGISTRATIONS_BY_PERSON = BatchQuery(
     "registrations_by_person",
@@ -213,13 +266,49 @@ PARTIES_BY_PROJECT = BatchQuery(
     record=ProjectPartyRow,
 )
 
-PARTICIPATIONS_BY_USCC = BatchQuery(
-    "participations_by_uscc",
-    """SELECT project_number, uscc, role, stage FROM exchange.project_party
-         WHERE uscc = ANY($1::text[]) ORDER BY project_number, role""",
-    "uscc",
-    record=ProjectPartyRow,
+PARTICIPATIONS_OF_ENTERPRISE = child_list(
+    "participations_by_uscc", ProjectPartyRow, key="uscc", columns="project_number, uscc, role, stage",
+    source="exchange.project_party", match="uscc", order="project_number, role",
 )
+PARTICIPATIONS_BY_USCC = PARTICIPATIONS_OF_ENTERPRISE.query
+
+# ---- a subject with its child lists, one statement per province --------------------------------
+
+ENTERPRISE_LISTS: dict[str, ChildList[Any]] = {
+    child.query.name: child
+    for child in (
+        QUALIFICATIONS_OF_ENTERPRISE, CREDIT_RECORDS_OF_ENTERPRISE, BLACKLIST_OF_ENTERPRISE,
+        REGISTRATIONS_OF_EMPLOYER, PARTICIPATIONS_OF_ENTERPRISE,
+    )
+}
+"""The lists of an enterprise that can come in the statement that fetches it, by query name."""
+
+
+@cache
+def enterprises_with(lists: tuple[str, ...], *, with_row: bool = True) -> BatchQuery[SubjectBundle]:
+    """Enterprises by USCC with the named lists (``ENTERPRISE_LISTS`` names): one bundle per key,
+    its row ``None`` where this province holds no row (it may still hold records about it).
+
+    Without ``with_row`` only the lists (a page's children: the page already brought the rows).
+    Built once per combination; the batch statements of the general path are its oracle in tests.
+    """
+    children = [ENTERPRISE_LISTS[name] for name in lists]
+    nested = "".join(f",\n       {child.nested('k.key')} AS {child.query.name}" for child in children)
+    row = f", {ENTERPRISE_COLUMNS}" if with_row else ""
+    join = "\n  LEFT JOIN exchange.enterprise ON uscc = k.key" if with_row else ""
+    sql = f"SELECT k.key AS subject_key{row}{nested}\n  FROM unnest($1::text[]) AS k(key){join}"
+    decode = [(child.query.name, child.query.record.from_tuple) for child in children]
+
+    def convert(found: Row) -> SubjectBundle:
+        main = EnterpriseRow.from_record(found) if with_row and found["uscc"] is not None else None
+        return SubjectBundle(main, {name: [make(values) for values in found[name]] for name, make in decode})
+
+    prefix = "enterprises_with" if with_row else "enterprise_lists"
+    return BatchQuery(
+        f"{prefix}:{'+'.join(lists)}", sql, "subject_key", record=SubjectBundle,
+        uses_visibility=any(child.query.uses_visibility for child in children), convert=convert,
+    )
+
 
 _KEY_PERSONNEL_COLUMNS = """id, project_number, person_key, name, registration_number, role, employer_uscc,
               start_date, end_date, change_document"""
@@ -252,8 +341,7 @@ async def enterprise_page(
     The same record type as ``ENTERPRISES_BY_USCC``: a page's rows prime that query's loader.
     """
     rows = await source.fetch(
-        """SELECT uscc, uscc_valid, name, legal_representative, registered_division, address,
-                  registration_type, safety_licence_number, entered_on
+        f"""SELECT {ENTERPRISE_COLUMNS}
              FROM exchange.enterprise
             WHERE ($1::text IS NULL OR uscc COLLATE "C" > $1::text COLLATE "C")
               AND ($3::text IS NULL OR name LIKE '%' || $3 || '%')

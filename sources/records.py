@@ -14,7 +14,7 @@ decoding (a JSON column) overrides ``from_record``.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import date, datetime
 from decimal import Decimal
@@ -34,6 +34,11 @@ class SourceRecord:
     def from_record(cls, row: Mapping[str, Any]) -> Self:
         """The record of one row; a missing column raises ``KeyError`` at the source boundary."""
         return cls(*cls._columns(row))
+
+    @classmethod
+    def from_tuple(cls, values: Sequence[Any]) -> Self:
+        """The record of an anonymous SQL row (``ROW(...)`` in a nested list): fields by position."""
+        return cls(*values)
 
 
 @dataclass_transform(frozen_default=True)
@@ -96,6 +101,12 @@ class QualificationCertificateRow(SourceRecord):
             row["uscc"], row["certificate_number"], row["issuing_authority"], row["issued_on"], row["valid_until"],
             row["status"], row["status_changed_on"], items,
         )
+
+    @classmethod
+    def from_tuple(cls, values: Sequence[Any]) -> Self:
+        """Nested, the items are an array of anonymous rows (the last field)."""
+        *head, items = values
+        return cls(*head, tuple(QualificationItemRow(*item) for item in items))
 
 
 @source_record
@@ -222,6 +233,15 @@ class KeyPositionRow(SourceRecord):
     start_date: date
     end_date: date | None
     change_document: str | None
+
+
+@dataclass(slots=True)
+class SubjectBundle:
+    """A subject's row in one province (``None`` when it holds none) with the child lists fetched in
+    the same statement, by list (query) name (``sources.province_queries.enterprises_with``)."""
+
+    row: Any
+    lists: dict[str, list[Any]]
 
 
 # ---- aggregates (sources.statistics_queries) and the audit log (sources.audit_queries) --------

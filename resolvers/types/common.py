@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping
 from datetime import datetime
 from enum import Enum
 from typing import Generic, TypeVar
@@ -15,6 +15,7 @@ from resolvers.federation import FederatedNode
 from sources.errors import SourceError
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 
 @strawberry.type(description="省级数据源（省/直辖市）。 A configured province and its database.")
@@ -137,6 +138,24 @@ def coverage(
 def node_coverage(info: Info, node: FederatedNode) -> Coverage:
     """The coverage of a federated object: answered, failed and left-out provinces."""
     return coverage(info, node.answered(), node.missing(), node.left_out)
+
+
+def settled_coverage(info: Info, node: FederatedNode) -> Coverage | Awaitable[Coverage]:
+    """A ``coverage`` field: at once when the node is sealed (its lists came with it), else once
+    every lookup of its sibling fields has finished."""
+    if node.sealed:
+        return node_coverage(info, node)
+    return _after_settling(info, node)
+
+
+async def _after_settling(info: Info, node: FederatedNode) -> Coverage:
+    await node.settle()
+    return node_coverage(info, node)
+
+
+def newest_first(records: list[R]) -> list[R]:
+    """Credit records as their lists show them: newest decision first, then by record number."""
+    return sorted(records, key=lambda r: (r.decision_date, r.record_number), reverse=True)
 
 
 @strawberry.type(description="分页信息。 Relay page information.")

@@ -11,10 +11,11 @@ import strawberry
 
 from domain.identifiers import province_of_division, uscc_division
 from resolvers.context import Info
-from resolvers.federation import FederatedNode
+from resolvers.federation import FederatedNode, then
 from resolvers.permissions import PublishedOnly
 from resolvers.scalars import USCC
-from resolvers.types.common import Coverage, DataConflict, Province, node_coverage, province
+from resolvers.selection import selected_names
+from resolvers.types.common import Coverage, DataConflict, Province, newest_first, province, settled_coverage
 from resolvers.types.credit import BlacklistEntry, CreditRecord
 from resolvers.types.person import RegisteredPerson
 from sources import province_queries as q
@@ -25,6 +26,15 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 R = TypeVar("R", bound=SourceRecord)
+# The enterprise's list fields (GraphQL names) and the statements that fetch them: the look-ahead
+# asks for these lists in the enterprise's own statement (``q.enterprises_with``).
+_LIST_FIELDS = {
+    "qualifications": q.QUALIFICATIONS_BY_USCC,
+    "creditRecords": q.CREDIT_RECORDS_BY_USCC,
+    "blacklist": q.BLACKLIST_BY_USCC,
+    "registeredPersons": q.REGISTRATIONS_BY_EMPLOYER,
+    "projects": q.PARTICIPATIONS_BY_USCC,
+}
 # (GraphQL field, attribute of both ``Enterprise`` and ``EnterpriseRow``) compared across provinces.
 _COMPARED_FIELDS = (("name", "name"), ("legalRepresentative", "legal_representative"))
 
@@ -83,6 +93,13 @@ class ProjectParticipation:
         return await info.context.lookup.project_in(info, self.project_number, self.province.code)
 
 
+def _participation(info: Info, code: str, row: ProjectPartyRow) -> ProjectParticipation:
+    return ProjectParticipation(
+        role=row.role, stage=row.stage, province=province(info, code), project_number=row.project_number
+    )
+
+
+
 @strawberry.type(
     description=(
         "建筑业企业：登记信息取自注册地省份，资质、人员、项目、信用记录合并自所有省份。 A construction enterprise:"
@@ -124,51 +141,53 @@ class Enterprise:
                     found.append(DataConflict(field_name=graphql_name, province=province(info, code), value=value))
         return found
 
+    # The list fields are plain functions: rows that came with the enterprise's own statement are
+    # built at once (no await, no task); otherwise they hand back the lookup, counted by the node
+    # as soon as they are called (see ``FederatedNode``).
     @strawberry.field(description="资质证书（所有省份）。 Qualification certificates from every province.")
-    async def qualifications(self, info: Info) -> list[QualificationCertificate]:
-        return await self._each(info, q.QUALIFICATIONS_BY_USCC, QualificationCertificate.from_row)
+    def qualifications(self, info: Info) -> list[QualificationCertificate]:
+        return self._each(info, q.QUALIFICATIONS_BY_USCC, QualificationCertificate.from_row)  # type: ignore[return-value]
 
     @strawberry.field(
         description="诚信行为记录（所有省份）。 Credit records from every province, newest first.",
         extensions=[PublishedOnly()],
     )
-    async def credit_records(self, info: Info) -> list[CreditRecord]:
-        records = await self._each(info, q.CREDIT_RECORDS_BY_USCC, CreditRecord.from_row)
-        return sorted(records, key=lambda r: (r.decision_date, r.record_number), reverse=True)
+    def credit_records(self, info: Info) -> list[CreditRecord]:
+        return then(self._each(info, q.CREDIT_RECORDS_BY_USCC, CreditRecord.from_row), newest_first)  # type: ignore[return-value]
 
     @strawberry.field(
         description="黑名单记录（所有省份）。 Blacklist entries from every province.", extensions=[PublishedOnly()]
     )
-    async def blacklist(self, info: Info) -> list[BlacklistEntry]:
-        return await self._each(info, q.BLACKLIST_BY_USCC, BlacklistEntry.from_row)  # @published filters
+    def blacklist(self, info: Info) -> list[BlacklistEntry]:
+        return self._each(info, q.BLACKLIST_BY_USCC, BlacklistEntry.from_row)  # type: ignore[return-value]  # @published filters
 
     @strawberry.field(description="注册在本企业的执业人员（所有省份）。 Practitioners registered with this enterprise.")
-    async def registered_persons(self, info: Info) -> list[RegisteredPerson]:
-        return await self._each(info, q.REGISTRATIONS_BY_EMPLOYER, RegisteredPerson.from_row)
+    def registered_persons(self, info: Info) -> list[RegisteredPerson]:
+        return self._each(info, q.REGISTRATIONS_BY_EMPLOYER, RegisteredPerson.from_row)  # type: ignore[return-value]
 
     @strawberry.field(description="参与的项目（所有省份）。 Projects the enterprise takes part in, in every province.")
-    async def projects(self, info: Info) -> list[ProjectParticipation]:
-        def build(info: Info, code: str, row: ProjectPartyRow) -> ProjectParticipation:
-            return ProjectParticipation(
-                role=row.role,
-                stage=row.stage,
-                province=province(info, code),
-                project_number=row.project_number,
-            )
-
-        return await self._each(info, q.PARTICIPATIONS_BY_USCC, build)
+    def projects(self, info: Info) -> list[ProjectParticipation]:
+        return self._each(info, q.PARTICIPATIONS_BY_USCC, _participation)  # type: ignore[return-value]
 
     @strawberry.field(description="本企业信息的完整性。 Which provinces answered for this enterprise.")
-    async def coverage(self, info: Info) -> Coverage:
-        await self.node.settle()
-        return node_coverage(info, self.node)
+    def coverage(self, info: Info) -> Coverage:
+        return settled_coverage(info, self.node)  # type: ignore[return-value]
 
     def _each(
         self, info: Info, query: q.BatchQuery[R], build: Callable[[Info, str, R], T]
-    ) -> Awaitable[list[T]]:
+    ) -> list[T] | Awaitable[list[T]]:
         # Every routed province, not only those holding the enterprise's row: a province may hold
         # records, listings or certificates about an enterprise registered elsewhere.
         return self.node.collect(info, self.node.consulted, query, self.uscc, build)
+
+    @staticmethod
+    def lists_selected(info: Info, path: tuple[str, ...] = ()) -> tuple[str, ...] | None:
+        """The child lists (query names) the query reads on the enterprise this field returns (or
+        below it along ``path``): what its statement can bring with it.  None: no look-ahead."""
+        names = selected_names(info, path)
+        if names is None:
+            return None
+        return tuple(query.name for field, query in _LIST_FIELDS.items() if field in names)
 
     @classmethod
     def merge(

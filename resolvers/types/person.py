@@ -12,11 +12,11 @@ import strawberry
 
 from domain.identifiers import mask_id_number
 from resolvers.context import Info
-from resolvers.federation import FederatedNode
+from resolvers.federation import FederatedNode, then
 from resolvers.permissions import MaskPersonalId, PublishedOnly
 from resolvers.roles import Role, requires
 from resolvers.scalars import IdType
-from resolvers.types.common import Coverage, Province, node_coverage, province
+from resolvers.types.common import Coverage, Province, newest_first, province, settled_coverage
 from resolvers.types.credit import BlacklistEntry, CreditRecord
 from sources import province_queries as q
 from sources.records import KeyPositionRow, RegistrationRow, SourceRecord
@@ -131,35 +131,36 @@ class Person:
     def presence(self, info: Info) -> list[Province]:
         return [province(info, code) for code in self.holders]
 
+    # Plain functions handing back the lookup: the node counts it as soon as it is called, so
+    # ``coverage`` waits for it without waiting on the event loop's turns (see ``FederatedNode``).
     @strawberry.field(description="执业注册（所有省份）。 Registrations in every province.")
-    async def registrations(self, info: Info) -> list[Registration]:
-        return await self._each(info, self.holders, q.REGISTRATIONS_BY_PERSON, Registration.from_row)
+    def registrations(self, info: Info) -> list[Registration]:
+        return self._each(info, self.holders, q.REGISTRATIONS_BY_PERSON, Registration.from_row)  # type: ignore[return-value]
 
     @strawberry.field(description="项目关键岗位任职（所有省份）。 Key positions on projects in every province.")
-    async def key_positions(self, info: Info) -> list[KeyPosition]:
-        return await self._each(info, self.node.consulted, q.KEY_PERSONNEL_BY_PERSON, KeyPosition.from_row)
+    def key_positions(self, info: Info) -> list[KeyPosition]:
+        return self._each(info, self.node.consulted, q.KEY_PERSONNEL_BY_PERSON, KeyPosition.from_row)  # type: ignore[return-value]
 
     @strawberry.field(
         description="诚信行为记录（所有省份）。 Credit records about this person from every province.",
         extensions=[PublishedOnly()],
     )
-    async def credit_records(self, info: Info) -> list[CreditRecord]:
-        records = await self._each(info, self.node.consulted, q.CREDIT_RECORDS_BY_PERSON, CreditRecord.from_row)
-        return sorted(records, key=lambda r: (r.decision_date, r.record_number), reverse=True)
+    def credit_records(self, info: Info) -> list[CreditRecord]:
+        records = self._each(info, self.node.consulted, q.CREDIT_RECORDS_BY_PERSON, CreditRecord.from_row)
+        return then(records, newest_first)  # type: ignore[return-value]
 
     @strawberry.field(
         description="黑名单记录（所有省份）。 Blacklist entries about this person.", extensions=[PublishedOnly()]
     )
-    async def blacklist(self, info: Info) -> list[BlacklistEntry]:
-        return await self._each(info, self.node.consulted, q.BLACKLIST_BY_PERSON, BlacklistEntry.from_row)
+    def blacklist(self, info: Info) -> list[BlacklistEntry]:
+        return self._each(info, self.node.consulted, q.BLACKLIST_BY_PERSON, BlacklistEntry.from_row)  # type: ignore[return-value]
 
     @strawberry.field(description="本人员信息的完整性。 Which provinces answered for this person.")
-    async def coverage(self, info: Info) -> Coverage:
-        await self.node.settle()
-        return node_coverage(info, self.node)
-
+    def coverage(self, info: Info) -> Coverage:
+        return settled_coverage(info, self.node)  # type: ignore[return-value]
 
     def _each(
         self, info: Info, provinces: list[str], query: q.BatchQuery[R], build: Callable[[Info, str, R], T]
-    ) -> Awaitable[list[T]]:
+    ) -> list[T] | Awaitable[list[T]]:
         return self.node.collect(info, provinces, query, self.person_key, build)
+

@@ -11,7 +11,7 @@ import strawberry
 
 from resolvers.context import Info
 from resolvers.federation import FederatedNode, path_of
-from resolvers.types.common import Coverage, Province, node_coverage, province
+from resolvers.types.common import Coverage, Province, province, settled_coverage
 from resolvers.types.enterprise import Enterprise
 from resolvers.types.person import KeyPosition
 from sources import province_queries as q
@@ -34,6 +34,24 @@ class ProjectStage:
     amount: Decimal | None = strawberry.field(description="金额（万元）。 Amount in 10k yuan.")
 
 
+def _stage(_: Info, __: str, row: ProjectStageRow) -> ProjectStage:
+    return ProjectStage(
+        record_number=row.record_number, stage=row.stage, filed_on=row.filed_on,
+        enterprise_uscc=row.enterprise_uscc, amount=row.amount,
+    )
+
+
+def _party(_: Info, __: str, row: ProjectPartyRow) -> ProjectParty:
+    return ProjectParty(role=row.role, stage=row.stage, uscc=row.uscc)
+
+
+def _enterprise(info: Info, uscc: str) -> Awaitable[Enterprise | None]:
+    """An enterprise this project names, with the lists the query reads on it in its statement
+    (every party of the page shares one statement per province: the lookup batches them)."""
+    ctx = info.context
+    return ctx.lookup.enterprise(ctx, path_of(info), uscc, Enterprise.lists_selected(info))  # type: ignore[call-arg]
+
+
 @strawberry.type(description="参建单位。 An enterprise taking part in a project, with its role.")
 class ProjectParty:
     role: str = strawberry.field(description="角色：建设单位/勘察/设计/施工/监理/招标代理/造价咨询。 Role.")
@@ -42,7 +60,7 @@ class ProjectParty:
 
     @strawberry.field(description="参建单位详情（所有省份）。 The enterprise, assembled from every province.")
     async def enterprise(self, info: Info) -> Enterprise | None:
-        return await info.context.lookup.enterprise(info.context, path_of(info), self.uscc)
+        return await _enterprise(info, self.uscc)
 
 
 @strawberry.type(description="工程项目。 A construction project, from the province where it is located.")
@@ -60,40 +78,31 @@ class Project:
     province: Province = strawberry.field(description="项目所在省份。 Province holding the project.")
     node: strawberry.Private[FederatedNode]
 
+    # Plain functions handing back the lookup: the node counts it as soon as it is called, so
+    # ``coverage`` waits for it without waiting on the event loop's turns (see ``FederatedNode``).
     @strawberry.field(description="阶段备案。 Lifecycle filings in order.")
-    async def stages(self, info: Info) -> list[ProjectStage]:
-        def build(_: Info, __: str, row: ProjectStageRow) -> ProjectStage:
-            return ProjectStage(
-                record_number=row.record_number, stage=row.stage, filed_on=row.filed_on,
-                enterprise_uscc=row.enterprise_uscc, amount=row.amount,
-            )
-
-        return await self._each(info, q.STAGES_BY_PROJECT, build)
+    def stages(self, info: Info) -> list[ProjectStage]:
+        return self._each(info, q.STAGES_BY_PROJECT, _stage)  # type: ignore[return-value]
 
     @strawberry.field(description="参建单位。 Parties of the project.")
-    async def parties(self, info: Info) -> list[ProjectParty]:
-        def build(_: Info, __: str, row: ProjectPartyRow) -> ProjectParty:
-            return ProjectParty(role=row.role, stage=row.stage, uscc=row.uscc)
-
-        return await self._each(info, q.PARTIES_BY_PROJECT, build)
+    def parties(self, info: Info) -> list[ProjectParty]:
+        return self._each(info, q.PARTIES_BY_PROJECT, _party)  # type: ignore[return-value]
 
     @strawberry.field(description="关键岗位人员。 Key personnel with their tenure.")
-    async def key_personnel(self, info: Info) -> list[KeyPosition]:
-        return await self._each(info, q.KEY_PERSONNEL_BY_PROJECT, KeyPosition.from_row)
+    def key_personnel(self, info: Info) -> list[KeyPosition]:
+        return self._each(info, q.KEY_PERSONNEL_BY_PROJECT, KeyPosition.from_row)  # type: ignore[return-value]
 
     @strawberry.field(description="建设单位详情。 The owner (建设单位).")
     async def owner(self, info: Info) -> Enterprise | None:
-        return await info.context.lookup.enterprise(info.context, path_of(info), self.owner_uscc)
+        return await _enterprise(info, self.owner_uscc)
 
     @strawberry.field(description="本项目信息的完整性。 Which provinces answered for this project.")
-    async def coverage(self, info: Info) -> Coverage:
-        await self.node.settle()
-        return node_coverage(info, self.node)
-
+    def coverage(self, info: Info) -> Coverage:
+        return settled_coverage(info, self.node)  # type: ignore[return-value]
 
     def _each(
         self, info: Info, query: q.BatchQuery[R], build: Callable[[Info, str, R], T]
-    ) -> Awaitable[list[T]]:
+    ) -> list[T] | Awaitable[list[T]]:
         return self.node.collect(info, [self.province.code], query, self.number, build)
 
     @classmethod

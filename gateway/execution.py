@@ -1,0 +1,243 @@
+"""GraphQL execution with a fast lane for plain objects: the gateway's execution context.
+
+graphql-core executes every field of every object on its own: resolve info, resolver call, value
+completion.  A page of 50 enterprises with their certificates and credit records is ~1,100 such
+field executions, most of them reading an attribute of a record that is already in memory.  For an
+object whose selected fields are all *plain* (strawberry fields without a resolver, extension or
+permission: what ``strawberry.field(description=...)`` on a dataclass attribute makes), this
+context completes the whole object from a plan made once per selection: read each attribute,
+coerce each leaf as graphql-core would, recurse into plain objects and lists of them.
+
+Semantics stay graphql-core's: a plan is made only when every selected field is plain and the
+schema has no field middleware (a tracing extension keeps its per-field view), and whenever a
+value would need graphql-core's error handling (null for a non-null field, a leaf that does not
+coerce), the object is completed again the general way, which reports the error exactly as before.
+``resolvers.selection.GENERAL_ONLY`` turns the fast lane off: the tests compare both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from graphql import (
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    is_leaf_type,
+    is_list_type,
+    is_non_null_type,
+    is_object_type,
+)
+from graphql.pyutils import Undefined
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+from resolvers import selection
+
+Plan = Callable[[Any], dict[str, Any]]
+Complete = Callable[[Any], Any]
+
+
+class _Fallback(Exception):
+    """A value the fast lane does not complete itself: the general path completes the object."""
+
+
+class PlainObjectsExecutionContext(StrawberryGraphQLCoreExecutionContext):
+    """strawberry's execution context with plans for objects made only of plain fields."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # (type, id(field group)) → (the field group, kept alive so that its id is not reused; plan or None)
+        self._plans: dict[tuple[GraphQLObjectType, int], tuple[Any, Plan | None]] = {}
+        self._reads: dict[tuple[GraphQLObjectType, int], tuple[Any, Complete | None]] = {}
+
+    def complete_object_value(
+        self, return_type: GraphQLObjectType, field_details_list: Any, info: Any, path: Any, result: Any,
+        position_context: Any,
+    ) -> Any:
+        plan = self._plan(return_type, field_details_list)
+        if plan is not None:
+            try:
+                return plan(result)
+            except _Fallback:
+                pass
+        return super().complete_object_value(return_type, field_details_list, info, path, result, position_context)
+
+    def complete_list_value(
+        self, return_type: GraphQLList, field_details_list: Any, info: Any, path: Any, result: Any,
+        position_context: Any,
+    ) -> Any:
+        # A list of plain objects (a page's credit records): each item by its plan, no per-item
+        # completion calls.
+        complete = self._list_plan(return_type, field_details_list)
+        if complete is not None:
+            try:
+                return complete(result)
+            except _Fallback:
+                pass
+        return super().complete_list_value(return_type, field_details_list, info, path, result, position_context)
+
+    def _list_plan(self, return_type: GraphQLList, field_details_list: Any) -> Complete | None:
+        item_type = return_type.of_type
+        inner = item_type.of_type if isinstance(item_type, GraphQLNonNull) else item_type
+        if not is_object_type(inner):
+            return None
+        made = self._completer(return_type, field_details_list)
+        return made[0] if made is not None else None
+
+    def execute_field(
+        self, parent_type: GraphQLObjectType, source: Any, field_details_list: Any, path: Any, position_context: Any
+    ) -> Any:
+        # A plain field of an object that also has resolver fields (an enterprise's name beside its
+        # lists): its value without resolve info or resolver call.
+        read = self._read(parent_type, field_details_list)
+        if read is not None:
+            try:
+                return read(source)
+            except _Fallback:
+                pass
+        return super().execute_field(parent_type, source, field_details_list, path, position_context)
+
+    def _read(self, parent_type: GraphQLObjectType, field_details_list: Any) -> Complete | None:
+        key = (parent_type, id(field_details_list))
+        cached = self._reads.get(key)
+        if cached is not None:
+            return cached[1]
+        read = None if self._general() else self._make_read(parent_type, field_details_list)
+        self._reads[key] = (field_details_list, read)
+        return read
+
+    def _make_read(self, parent_type: GraphQLObjectType, details: Any) -> Complete | None:
+        step = self._step(parent_type, details)
+        if step is None or step[0] is None:
+            return None
+        attribute, complete, non_null = step
+        if complete is None:
+            return None
+
+        def read(source: Any) -> Any:
+            value = getattr(source, attribute)
+            if value is None or value is Undefined:
+                if non_null:
+                    raise _Fallback
+                return None
+            return complete(value)
+
+        return read
+
+    def _step(self, parent_type: GraphQLObjectType, details: Any) -> tuple[str | None, Complete | None, bool] | None:
+        """(attribute, completion, non-null) of a plain field; attribute None for ``__typename``;
+        None when the field is not plain or its value needs graphql-core."""
+        if any(d.defer_usage is not None for d in details):
+            return None
+        name = details[0].node.name.value
+        if name == "__typename":
+            return None, None, True
+        field_def = self.schema.get_field(parent_type, name)
+        definition = field_def.extensions.get("strawberry-definition") if field_def is not None else None
+        if definition is None or not _plain(definition, field_def.resolve):
+            return None  # a resolver, an extension or a permission: graphql-core runs it
+        made = self._completer(field_def.type, details)
+        if made is None:
+            return None
+        return definition.python_name, made[0], made[1]
+
+    def _general(self) -> bool:
+        # strawberry makes a manager for every request; only one with middlewares wraps the fields.
+        middleware = self.middleware_manager is not None and bool(self.middleware_manager.middlewares)
+        return selection.GENERAL_ONLY or middleware
+
+    def _plan(self, return_type: GraphQLObjectType, field_details_list: Any) -> Plan | None:
+        key = (return_type, id(field_details_list))
+        cached = self._plans.get(key)
+        if cached is not None:
+            return cached[1]
+        plan = None if self._general() else self._make_plan(return_type, field_details_list)
+        self._plans[key] = (field_details_list, plan)
+        return plan
+
+    def _make_plan(self, return_type: GraphQLObjectType, field_details_list: Any) -> Plan | None:
+        if return_type.is_type_of is not None:
+            return None
+        grouped, defer_usages, _ = self.collect_subfields(return_type, field_details_list)
+        if defer_usages:
+            return None
+        steps: list[tuple[str, str | None, Complete | None, bool]] = []
+        for response_name, details in grouped.items():
+            step = self._step(return_type, details)
+            if step is None:
+                return None
+            steps.append((response_name, *step))
+        typename = return_type.name
+
+        def plan(source: Any) -> dict[str, Any]:
+            out: dict[str, Any] = {}
+            for response_name, attribute, complete, non_null in steps:
+                if attribute is None:
+                    out[response_name] = typename
+                    continue
+                value = getattr(source, attribute)
+                if value is None or value is Undefined:
+                    if non_null:
+                        raise _Fallback
+                    out[response_name] = None
+                else:
+                    out[response_name] = complete(value)  # type: ignore[misc]
+            return out
+
+        return plan
+
+    def _completer(self, field_type: GraphQLOutputType, details: Any) -> tuple[Complete, bool] | None:
+        """How to complete a non-null value of ``field_type``, and whether null is an error."""
+        non_null = is_non_null_type(field_type)
+        inner = field_type.of_type if isinstance(field_type, GraphQLNonNull) else field_type
+        if is_leaf_type(inner):
+            return _leaf(inner), non_null
+        if is_object_type(inner):
+            sub = self._plan(inner, details)
+            return (sub, non_null) if sub is not None else None
+        if is_list_type(inner):
+            assert isinstance(inner, GraphQLList)
+            item = self._completer(inner.of_type, details)
+            if item is None:
+                return None
+            complete_item, item_non_null = item
+            return _list(complete_item, item_non_null), non_null
+        return None  # interfaces and unions: graphql-core resolves the runtime type
+
+
+def _plain(definition: Any, resolve: Any) -> bool:
+    """A strawberry field that only reads its attribute: no resolver, no extension (``@sensitive``,
+    ``@published``, permissions are extensions), and strawberry's own attribute reader installed
+    (it is not when an exception handler may apply)."""
+    return bool(definition.is_basic_field) and getattr(resolve, "__name__", "") == "_get_basic_result"
+
+
+def _leaf(leaf_type: Any) -> Complete:
+    coerce = leaf_type.coerce_output_value
+
+    def complete(value: Any) -> Any:
+        coerced = coerce(value)
+        if coerced is None or coerced is Undefined:
+            raise _Fallback  # graphql-core's error for it, from the general path
+        return coerced
+
+    return complete
+
+
+def _list(complete_item: Complete, item_non_null: bool) -> Complete:
+    def complete(values: Any) -> list[Any]:
+        if isinstance(values, str | bytes | dict) or not hasattr(values, "__iter__"):
+            raise _Fallback
+        out = []
+        for value in values:
+            if value is None or value is Undefined:
+                if item_non_null:
+                    raise _Fallback
+                out.append(None)
+            else:
+                out.append(complete_item(value))
+        return out
+
+    return complete
