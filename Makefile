@@ -36,6 +36,7 @@ bench: install
 	$(BIN)/python -m bench.provinces31
 	$(BIN)/python -m bench.latency
 	$(BIN)/python -m bench.export
+	$(BIN)/python -m bench.feed
 
 schema: install
 	$(BIN)/yrd-gateway schema > schema.graphql

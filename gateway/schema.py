@@ -18,6 +18,7 @@ from gateway.caches import CachedDocuments
 from gateway.execution import PlainObjectsExecutionContext
 from gateway.limits.extension import QueryLimits
 from gateway.request_input import RequestInput
+from gateway.websocket import per_event_memo
 from resolvers.audit import AuditQuery
 from resolvers.business import BusinessQuery
 from resolvers.crosscheck.query import CrossCheckQuery
@@ -73,7 +74,8 @@ def build_schema(*extra_extensions: Any) -> strawberry.Schema:
     """The schema, with optional further extensions after the gateway's own (e.g. tracing)."""
     return GatewaySchema(
         query=Query, mutation=Mutation, subscription=Subscription, config=StrawberryConfig(scalar_map=SCALAR_MAP),
-        extensions=[*EXTENSIONS, *extra_extensions], execution_context_class=PlainObjectsExecutionContext,
+        extensions=[*EXTENSIONS, *extra_extensions],
+        execution_context_class=per_event_memo(PlainObjectsExecutionContext),
     )
 
 

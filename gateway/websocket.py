@@ -23,6 +23,7 @@ from collections.abc import AsyncGenerator, Mapping, Sequence
 from typing import Any
 
 from graphql import GraphQLError, GraphQLSyntaxError, OperationDefinitionNode, OperationType, parse
+from graphql.pyutils import RefMap
 from starlette.websockets import WebSocketDisconnect
 from strawberry.asgi import ASGIWebSocketAdapter
 from strawberry.http.exceptions import WebSocketDisconnected
@@ -297,3 +298,25 @@ class _Shown(GraphQLError):
     @property
     def formatted(self) -> dict[str, Any]:  # type: ignore[override]
         return self._shown
+
+
+def per_event_memo(base: type[Any]) -> type[Any]:
+    """``base`` (a graphql-core execution context) with fresh memos for every subscription event.
+
+    graphql-core 3.3 executes each event with a shallow copy of the subscription's executor, so the
+    copies share its memo of collected subfields, keyed by the identity of field groups that are
+    new for every event: over a long subscription the memo grew by every event's field groups
+    (hundreds of objects each, and a young-generation collection walking them took 100s of ms).
+    Every private memo the executor holds (dicts, ``RefMap``) is replaced per event, whatever
+    subclass added it; its public state (fragments, variables) is configuration and is kept."""
+
+    class PerEventMemo(base):  # type: ignore[misc, valid-type]
+        def build_per_event_executor(self, payload: Any) -> Any:
+            executor = super().build_per_event_executor(payload)
+            for name, value in list(vars(executor).items()):
+                if name.startswith("_") and isinstance(value, dict | RefMap):  # memos, never configuration
+                    setattr(executor, name, type(value)())
+            return executor
+
+    PerEventMemo.__name__ = PerEventMemo.__qualname__ = f"PerEventMemo{base.__name__}"
+    return PerEventMemo

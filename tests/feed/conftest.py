@@ -135,6 +135,7 @@ class WsClient:
             except websockets.ConnectionClosed as closed:
                 raise Closed(closed.rcvd.code if closed.rcvd else None, closed.rcvd.reason if closed.rcvd else "") \
                     from None
+            assert isinstance(raw, str), "graphql-transport-ws messages are text frames"
             message = json.loads(raw)
             if message["type"] == "ping":
                 await self.socket.send(json.dumps({"type": "pong"}))
