@@ -157,7 +157,8 @@ def _person_key_of(source: Any, id_number: str, info: Info) -> str:
 
 class PublishedOnly(_DirectiveExtension):
     """``@published``: drop the credit records and blacklist entries the caller may not see, from a
-    list or from a connection's edges."""
+    list or from a connection's edges; a single one (a feed event's) the caller may not see is
+    refused, never shown (the feed's matchers already leave such events out: this is the guarantee)."""
 
     def __init__(self) -> None:
         self.directive = Published()
@@ -168,6 +169,8 @@ class PublishedOnly(_DirectiveExtension):
         edges = getattr(value, "edges", None)
         if isinstance(edges, list):
             value.edges = [edge for edge in edges if _visible(edge.node, info)]
+        elif isinstance(value, CreditRecord | BlacklistEntry) and not _visible(value, info):
+            raise Forbidden("Forbidden: the caller may not see this record")
         return value
 
 

@@ -26,6 +26,7 @@ from resolvers.feed.access import feed_access
 from resolvers.feed.alerts import Alert, Watch, official_of
 from resolvers.feed.stream import follow
 from resolvers.feed.subscription import start_after
+from resolvers.permissions import MaskPersonalId, PublishedOnly
 from resolvers.roles import Role, requires
 from resolvers.scalars import USCC, IdType, legacy_warning
 from resolvers.types.common import Province, province
@@ -50,7 +51,8 @@ class WatchedSubject:
     person_key: str | None = strawberry.field(description="人员密钥。 The practitioner's person key.")
     id_type: str | None = strawberry.field(description="证件类型。 ID document type of a practitioner.")
     id_number: str | None = strawberry.field(
-        description="证件号码（始终脱敏，中心库不存全文）。 ID number, always masked (never stored in full centrally)."
+        description="证件号码（始终脱敏，中心库不存全文）。 ID number, always masked (never stored in full centrally).",
+        extensions=[MaskPersonalId()],  # no holder: nobody sees it in full (it is kept masked anyway)
     )
     added_at: datetime = strawberry.field(description="加入时间。 When it was added.")
 
@@ -81,8 +83,10 @@ class WatchlistAlert:
     kind: AlertKind = strawberry.field(description="预警类别。 Why the alert was raised.")
     province: Province = strawberry.field(description="发生变化的省份。 The province where it happened.")
     subject: WatchedSubject = strawberry.field(description="关注对象。 The watched subject.")
-    record: CreditRecord | None = strawberry.field(description="不良记录（BAD_RECORD）。 The bad record.")
-    blacklist_entry: BlacklistEntry | None = strawberry.field(description="名单记录（BLACKLISTED）。 The entry.")
+    record: CreditRecord | None = strawberry.field(
+        description="不良记录（BAD_RECORD）。 The bad record.", extensions=[PublishedOnly()])
+    blacklist_entry: BlacklistEntry | None = strawberry.field(
+        description="名单记录（BLACKLISTED）。 The entry.", extensions=[PublishedOnly()])
     qualification: QualificationCertificate | None = strawberry.field(
         description="资质证书（QUALIFICATION_INVALID）。 The certificate.")
     findings: list[Finding] = strawberry.field(

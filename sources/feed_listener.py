@@ -99,9 +99,11 @@ class Subscription:
         self._queue.put_nowait(_LAGGING)
         self._room.set()
 
-    async def next(self) -> FeedEvent:
-        """The next event; raises :class:`Lagging` once the subscription was dropped."""
-        item = await self._queue.get()
+    async def next(self, timeout: float | None = None) -> FeedEvent:
+        """The next event; raises :class:`Lagging` once the subscription was dropped, ``TimeoutError``
+        when ``timeout`` (seconds) passes without one."""
+        async with asyncio.timeout(timeout):
+            item = await self._queue.get()
         self._room.set()
         if item is _LAGGING:
             raise Lagging
@@ -233,6 +235,8 @@ class FeedListener:
             except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError, _Lost) as exc:
                 log.warning("feed listener for %s lost its connection (%s); reconnecting in %.1f s",
                             province.code, type(exc).__name__, delay)
+            except Exception:  # anything else must not end the listening for good: log, back off, retry
+                log.exception("feed listener for %s failed; retrying in %.1f s", province.code, delay)
             finally:
                 self.hub.stats.connected[province.code] = False
             # The position read so far survives the reconnect: reading resumes there.

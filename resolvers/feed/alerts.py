@@ -31,6 +31,7 @@ from resolvers.feed.access import FeedAccess
 from resolvers.feed.matchers import blacklist_visible, record_visible
 from resolvers.identity import Identity
 from sources import watchlist_queries as wq
+from sources.errors import SourceError
 from sources.feed_queries import BLACKLIST, QUALIFICATION, RECORD, FeedEvent
 from sources.records import CreditRecordRow
 
@@ -86,7 +87,12 @@ class Watch:
         if not force and time.monotonic() - self._read_at < _REFRESH_S:
             return
         context = self.access.fresh_context(self.identity)
-        rows = await wq.watched(context.sources.central, official_of(self.identity))
+        try:
+            rows = await wq.watched(context.sources.central, official_of(self.identity))
+        except SourceError:
+            if force:
+                raise  # no list to start from: the subscription says the central store is missing
+            return  # keep following the list as last read; try again at the next event
         self._read_at = time.monotonic()
         self.entries = {(r.subject_kind, r.subject_key): r for r in rows}
         new = [s for s in self.entries if s not in self.seen]

@@ -39,24 +39,39 @@ async def follow(
     subscription = hub.subscribe(matcher)
     try:
         delivered = dict(subscription.start)
+        # Provinces the hub has not read yet (down since the gateway started): their backlog is
+        # read once the hub knows where they stand.
+        unread: dict[str, FeedPosition] = {}
         for province, since in (after or {}).items():
             if province not in sources.provinces:
                 continue  # a province no longer configured: nothing to read
-            async for event in _backlog(access, sources, province, since, subscription.start.get(province)):
-                delivered[province] = event.at
-                if matcher(event):
-                    yield Delivered(event, cursor.encode(delivered))
             upto = subscription.start.get(province)
-            delivered[province] = max(since, upto) if upto is not None else since
+            if upto is None:
+                unread[province], delivered[province] = since, since
+                continue
+            async for got in _caught_up(access, sources, matcher, delivered, province, since, upto):
+                yield got
+            delivered[province] = max(since, upto)
         while True:
             try:
-                event = await subscription.next()
+                event = await subscription.next(timeout=access.settings.poll_s if unread else None)
+            except TimeoutError:
+                event = None
             except Lagging:
                 raise SubscriptionLagging(
                     f"Subscription closed: it fell {hub.queue_size} events behind; subscribe again with"
                     " `after` set to the last position received",
                     cursor.encode(delivered),
                 ) from None
+            # Before any live event: the backlog of a province the hub has come to know (it
+            # reaches at least as far as this event, which is then skipped as delivered).
+            for province in [p for p in unread if hub.heads.get(p) is not None]:
+                since, upto = unread.pop(province), hub.heads[province]
+                async for got in _caught_up(access, sources, matcher, delivered, province, since, upto):
+                    yield got
+                delivered[province] = max(delivered[province], upto)
+            if event is None:
+                continue
             last = delivered.get(event.province)
             if last is not None and event.at <= last:
                 continue
@@ -64,6 +79,17 @@ async def follow(
             yield Delivered(event, cursor.encode(delivered))
     finally:
         hub.unsubscribe(subscription)
+
+
+async def _caught_up(
+    access: FeedAccess, sources: SourceRegistry, matcher: Callable[[FeedEvent], bool],
+    delivered: dict[str, FeedPosition], province: str, since: FeedPosition, upto: FeedPosition,
+) -> AsyncIterator[Delivered]:
+    """The matching events of a province's backlog, ``delivered`` moving with each."""
+    async for event in _backlog(access, sources, province, since, upto):
+        delivered[province] = event.at
+        if matcher(event):
+            yield Delivered(event, cursor.encode(delivered))
 
 
 async def _backlog(

@@ -7,6 +7,7 @@ from enum import Enum
 
 import strawberry
 
+from resolvers.permissions import PublishedOnly
 from resolvers.scalars import USCC
 from resolvers.types.common import Province
 from resolvers.types.credit import BlacklistEntry, CreditRecord, Polarity
@@ -63,7 +64,8 @@ class RecordPublishedEvent:
     position: str = strawberry.field(description=_POSITION)
     change: RecordChange = strawberry.field(description="变化。 What happened.")
     province: Province = strawberry.field(description="记录所在省份。 The province that holds the record.")
-    record: CreditRecord = strawberry.field(description="记录（当前状态）。 The record, as it is now.")
+    record: CreditRecord = strawberry.field(
+        description="记录（当前状态）。 The record, as it is now.", extensions=[PublishedOnly()])
     emitted_at: datetime = strawberry.field(description=_EMITTED)
 
 
@@ -72,6 +74,7 @@ class BlacklistChangedEvent:
     position: str = strawberry.field(description=_POSITION)
     change: BlacklistChange = strawberry.field(description="变化。 What happened.")
     province: Province = strawberry.field(description="列入省份。 The listing province.")
-    entry: BlacklistEntry = strawberry.field(description="名单记录（当前状态）。 The entry, as it is now.")
+    entry: BlacklistEntry = strawberry.field(
+        description="名单记录（当前状态）。 The entry, as it is now.", extensions=[PublishedOnly()])
     subject_uscc: str | None = strawberry.field(description="企业主体的信用代码。 USCC of an enterprise subject.")
     emitted_at: datetime = strawberry.field(description=_EMITTED)
