@@ -37,6 +37,7 @@ bench: install
 	$(BIN)/python -m bench.latency
 	$(BIN)/python -m bench.export
 	$(BIN)/python -m bench.feed
+	$(BIN)/python -m bench.workflow
 
 schema: install
 	$(BIN)/yrd-gateway schema > schema.graphql
