@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 import asyncpg
 
-from sources.feed_queries import FeedEvent, FeedPosition, head, read_events
+from sources.feed_queries import FeedEvent, FeedPosition, head, horizon, read_events
 from sources.index_sync import ConnectionSource
 
 log = logging.getLogger("yrd.feed")
@@ -231,6 +231,11 @@ class FeedListener:
                     if position is None:
                         position = await head(source)
                         self.hub.advance(province.code, position)
+                    elif position < await horizon(source):
+                        # Away so long that the province pruned what it missed: say so (the
+                        # subscribers get what is left; their cursors behind it are refused).
+                        log.warning("feed of %s was pruned past the listener's position while it was away",
+                                    province.code)
                     await self._read_forever(province.code, source, wake, position)
             except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError, _Lost) as exc:
                 log.warning("feed listener for %s lost its connection (%s); reconnecting in %.1f s",

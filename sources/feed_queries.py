@@ -111,6 +111,13 @@ async def head(source: Source) -> FeedPosition:
     return FeedPosition(row["txid"], row["position"]) if row else START
 
 
+async def horizon(source: Source) -> FeedPosition:
+    """The position the province pruned its outbox up to (``007_feed_retention.sql``): events at or
+    before it are gone, so nobody can resume from behind it."""
+    row = await source.fetchrow("SELECT txid, position FROM exchange.feed_horizon")
+    return FeedPosition(row["txid"], row["position"]) if row else START
+
+
 async def read_events(
     source: Source, province: str, after: FeedPosition, limit: int, upto: FeedPosition | None = None
 ) -> FeedBatch:

@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 
-from domain.errors import SubscriptionLagging
+from domain.errors import BadUserInput, SubscriptionLagging
 from resolvers.feed import cursor
 from resolvers.feed.access import FeedAccess
 from sources.feed_listener import Lagging
-from sources.feed_queries import FeedEvent, FeedPosition, read_events
+from sources.feed_queries import FeedEvent, FeedPosition, horizon, read_events
 from sources.registry import SourceRegistry
 
 
@@ -45,6 +45,7 @@ async def follow(
         for province, since in (after or {}).items():
             if province not in sources.provinces:
                 continue  # a province no longer configured: nothing to read
+            await _not_pruned(sources, province, since)
             upto = subscription.start.get(province)
             if upto is None:
                 unread[province], delivered[province] = since, since
@@ -79,6 +80,15 @@ async def follow(
             yield Delivered(event, cursor.encode(delivered))
     finally:
         hub.unsubscribe(subscription)
+
+
+async def _not_pruned(sources: SourceRegistry, province: str, since: FeedPosition) -> None:
+    """A cursor behind the province's retention horizon would resume with a gap: refused."""
+    if since < await horizon(sources.provinces[province].source):
+        raise BadUserInput(
+            f"after: province {province} has pruned its feed past this position (its events are gone);"
+            " subscribe again without `after`, and read what you missed with the queries"
+        )
 
 
 async def _caught_up(
