@@ -625,6 +625,7 @@ def _auth_lines(auth: AuthSettings) -> list[str]:
     if auth.secret:
         lines.append(f'secret = "{auth.secret.decode()}"')
     lines += [f'issuer = "{auth.issuer}"', f'audience = "{auth.audience}"']
+    lines += [f"leeway_s = {auth.leeway_s}", f"max_ttl_s = {auth.max_ttl_s}"]
     lines += [f"public_introspection = {str(auth.public_introspection).lower()}"]
     lines += [f"public_graphiql = {str(auth.public_graphiql).lower()}"]
     for issuer in auth.issuers:

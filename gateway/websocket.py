@@ -16,12 +16,15 @@ trail and timeouts apply).  Errors sent on the socket follow the gateway's error
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
+import time
 from collections import Counter
 from collections.abc import AsyncGenerator, Mapping, Sequence
 from typing import Any
 
+import jwt
 from graphql import GraphQLError, GraphQLSyntaxError, OperationDefinitionNode, OperationType, parse
 from graphql.pyutils import RefMap
 from starlette.websockets import WebSocketDisconnect
@@ -173,6 +176,7 @@ class GatewayTransportWS(BaseGraphQLTransportWSHandler):
 
     async def handle(self) -> None:
         self._slot: str | None = None
+        self._expiry: asyncio.Task[None] | None = None
         rejection = self._state.get("yrd_ws_rejection")
         if rejection is not None:
             await self.websocket.close(*close_for(rejection.error))
@@ -183,6 +187,8 @@ class GatewayTransportWS(BaseGraphQLTransportWSHandler):
             await self.websocket.close(*close_for(rejection.error))
             await self.shutdown()
         finally:
+            if self._expiry is not None:
+                self._expiry.cancel()
             if self._slot is not None:
                 self._gateway.connections.release(self._slot)
                 self._slot = None
@@ -204,7 +210,35 @@ class GatewayTransportWS(BaseGraphQLTransportWSHandler):
             return
         self._slot = key
         bind_identity(self.context, identity, self._gateway.settings)
+        self._close_when_expired(self._token_used(message.get("payload")))
         await super().handle_connection_init(message)
+
+    def _token_used(self, payload: object) -> str | None:
+        """The bearer token the connection was admitted with (header first, then connection_init)."""
+        if self._state.get("yrd_ws_header_token"):
+            headers = dict(self.websocket.ws.scope.get("headers") or [])  # type: ignore[attr-defined]
+            return headers[b"authorization"].decode("latin-1")
+        token = next((payload[k] for k in _TOKEN_KEYS if k in payload), None) if isinstance(payload, dict) else None
+        return token if isinstance(token, str) else None
+
+    def _close_when_expired(self, authorization: str | None) -> None:
+        """A connection lives no longer than its token (plus the leeway every request gets): a
+        subscription must not outlast the caller's right to see what it sends."""
+        if authorization is None:
+            return
+        try:
+            claims = jwt.decode(authorization.partition(" ")[2].strip(), options={"verify_signature": False})
+        except jwt.PyJWTError:
+            return  # it was verified moments ago; nothing to schedule from an unreadable copy
+        expires = claims.get("exp")
+        if not isinstance(expires, int | float):
+            return
+        delay = expires + self._gateway.settings.auth.leeway_s - time.time()
+        self._expiry = asyncio.create_task(self._expire(max(0.0, delay)), name="ws-token-expiry")
+
+    async def _expire(self, delay: float) -> None:
+        await asyncio.sleep(delay)
+        await self.websocket.close(*close_for(Unauthenticated("the token expired; reconnect with a new one")))
 
     def _identity_of(self, payload: object) -> Identity:
         """The header's identity, else the payload's token (authenticated and rate-counted)."""

@@ -64,7 +64,7 @@ async def feed_settings(stack: Stack) -> Settings:
 def feed(stack: Stack, feed_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[FeedStack]:
     workdir = tmp_path_factory.mktemp("served-feed")
     base = Stack(stack.cluster, feed_settings, {})
-    settings = served_settings(base, workdir / "spool", feed=FEED,
+    settings = served_settings(base, workdir / "spool", feed=FEED, auth={"leeway_s": 0},
                                limits={"public_rate_per_minute": 100_000, "identity_rate_per_minute": 100_000})
     with serve_process(settings, workdir) as served:
         yield FeedStack(stack, settings, served)

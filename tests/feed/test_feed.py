@@ -8,6 +8,8 @@ from __future__ import annotations
 import contextlib
 import socket
 
+import pytest
+
 from tests.feed.conftest import (
     Closed,
     FeedStack,
@@ -17,6 +19,7 @@ from tests.feed.conftest import (
     wait_subscribed,
     ws_client,
 )
+from tests.tokens import bearer
 
 RECORDS = """subscription ($filter: RecordFeedFilter, $after: String) {
   recordPublished(filter: $filter, after: $after) {
@@ -215,3 +218,12 @@ async def test_a_slow_subscriber_is_closed_as_lagging_while_others_continue(feed
     assert lagging["extensions"]["code"] == "SUBSCRIPTION_LAGGING"
     assert lagging["extensions"]["resumeAfter"].startswith("f1:")
     assert len(messages) - 1 < count  # it got part of the events, then the close
+
+
+async def test_a_connection_ends_when_its_token_expires(feed: FeedStack) -> None:
+    short = bearer(feed.settings, "regulator", "320000", sub="short-lived", ttl_s=2)  # no leeway on this gateway
+    async with ws_client(feed.ws_url, init=short) as client:
+        await client.subscribe(RECORDS)
+        with pytest.raises(Closed) as closed:
+            await client.receive(timeout=10)
+    assert closed.value.code == 4401 and "expired" in closed.value.reason
