@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test query-cases bench schema lint ide-assets clean-demo
+.PHONY: install demo test query-cases bench bench-scale bench-soak schema lint ide-assets clean-demo
 
 install: $(STAMP)
 
@@ -38,6 +38,16 @@ bench: install
 	$(BIN)/python -m bench.export
 	$(BIN)/python -m bench.feed
 	$(BIN)/python -m bench.workflow
+
+# One province at DOMAIN §7 scale (100k enterprises, 2M credit records) against scale 5, with the
+# query plans; not part of `make bench` or `make test`.  First run ~1.5 min (seeds and grows the
+# data under .bench-scale/), later runs ~15 s.
+bench-scale: install
+	$(BIN)/python -m bench.scale
+
+# RSS of a served gateway over 10 minutes at 80% of its peak requests/s (~11 min).
+bench-soak: install
+	$(BIN)/python -m bench.soak --minutes 10
 
 schema: install
 	$(BIN)/yrd-gateway schema > schema.graphql

@@ -51,6 +51,7 @@ class PlainObjectsExecutionContext(StrawberryGraphQLCoreExecutionContext):
         # (type, id(field group)) → (the field group, kept alive so that its id is not reused; plan or None)
         self._plans: dict[tuple[GraphQLObjectType, int], tuple[Any, Plan | None]] = {}
         self._reads: dict[tuple[GraphQLObjectType, int], tuple[Any, Complete | None]] = {}
+        self._lists: dict[tuple[GraphQLList, int], tuple[Any, Complete | None]] = {}
 
     def complete_object_value(
         self, return_type: GraphQLObjectType, field_details_list: Any, info: Any, path: Any, result: Any,
@@ -79,12 +80,16 @@ class PlainObjectsExecutionContext(StrawberryGraphQLCoreExecutionContext):
         return super().complete_list_value(return_type, field_details_list, info, path, result, position_context)
 
     def _list_plan(self, return_type: GraphQLList, field_details_list: Any) -> Complete | None:
+        key = (return_type, id(field_details_list))
+        cached = self._lists.get(key)
+        if cached is not None:
+            return cached[1]
         item_type = return_type.of_type
         inner = item_type.of_type if isinstance(item_type, GraphQLNonNull) else item_type
-        if not is_object_type(inner):
-            return None
-        made = self._completer(return_type, field_details_list)
-        return made[0] if made is not None else None
+        made = self._completer(return_type, field_details_list) if is_object_type(inner) else None
+        complete = made[0] if made is not None else None
+        self._lists[key] = (field_details_list, complete)
+        return complete
 
     def execute_field(
         self, parent_type: GraphQLObjectType, source: Any, field_details_list: Any, path: Any, position_context: Any

@@ -65,9 +65,23 @@ def check_request(schema: GraphQLSchema, document: DocumentNode, variables: Mapp
     found = _variable_text(variables)
     if found is not None:
         return found
+    if not _walk_may_find(document, variables):
+        return None
     checker = _DocumentChecker(TypeInfo(schema), variables)
     visit(document, TypeInfoVisitor(checker.type_info, checker))
     return checker.error
+
+
+def _walk_may_find(document: DocumentNode, variables: Mapping[str, Any]) -> bool:
+    """Whether the walk below can find anything (it costs a typed visit of the whole document).
+
+    It needs a variable that is null (a value, or a literal ``null`` default) or a string literal no
+    database can hold: neither can exist when no variable is ``None`` and the document's text holds
+    no ``null``, no ``\\u`` escape and no unstorable character itself."""
+    if any(value is None for value in variables.values()):
+        return True
+    text = document.loc.source.body if document.loc is not None else None
+    return text is None or "null" in text or "\\u" in text or _UNSTORABLE.search(text) is not None
 
 
 def unstorable(text: str) -> str | None:

@@ -332,6 +332,16 @@ KEY_PERSONNEL_BY_PERSON = BatchQuery(
 
 # ---- keyset pages (one statement per province per page; merged by the caller) ----------------
 
+# $1 after (exclusive), $2 limit, $3 name contains (LIKE-escaped), $4 division prefix, $5 USCCs.
+ENTERPRISE_PAGE_SQL = f"""SELECT {ENTERPRISE_COLUMNS}
+         FROM exchange.enterprise
+        WHERE ($1::text IS NULL OR uscc COLLATE "C" > $1::text COLLATE "C")
+          AND ($3::text IS NULL OR name LIKE '%' || $3 || '%')
+          AND ($4::text IS NULL OR registered_division LIKE $4 || '%')
+          AND ($5::text[] IS NULL OR uscc = ANY($5))
+        ORDER BY uscc COLLATE "C" LIMIT $2"""
+
+
 async def enterprise_page(
     source: Source, *, after: str | None, limit: int, name_contains: str | None,
     registered_prefix: str | None, usccs: Sequence[str] | None,
@@ -341,13 +351,7 @@ async def enterprise_page(
     The same record type as ``ENTERPRISES_BY_USCC``: a page's rows prime that query's loader.
     """
     rows = await source.fetch(
-        f"""SELECT {ENTERPRISE_COLUMNS}
-             FROM exchange.enterprise
-            WHERE ($1::text IS NULL OR uscc COLLATE "C" > $1::text COLLATE "C")
-              AND ($3::text IS NULL OR name LIKE '%' || $3 || '%')
-              AND ($4::text IS NULL OR registered_division LIKE $4 || '%')
-              AND ($5::text[] IS NULL OR uscc = ANY($5))
-            ORDER BY uscc COLLATE "C" LIMIT $2""",
+        ENTERPRISE_PAGE_SQL,
         after, limit, _escape_like(name_contains), registered_prefix, list(usccs) if usccs is not None else None,
     )
     return [EnterpriseRow.from_record(row) for row in rows]
