@@ -212,11 +212,17 @@ class FeedListener:
             self._tasks.append(task)
 
     async def stop(self) -> None:
+        """Cancel every listening task and wait for it; a task that ended otherwise is logged, so
+        that the runtime's other parts (audit delivery, index sync) still close after it."""
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
+            try:
                 await task
+            except asyncio.CancelledError:
+                pass
+            except Exception:
+                log.exception("feed listener %s ended with an error while stopping", task.get_name())
         self._tasks.clear()
 
     async def _follow(self, province: ListenedProvince) -> None:
@@ -238,9 +244,11 @@ class FeedListener:
                                     province.code)
                     await self._read_forever(province.code, source, wake, position)
             except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError, _Lost) as exc:
+                _unless_cancelled(exc)
                 log.warning("feed listener for %s lost its connection (%s); reconnecting in %.1f s",
                             province.code, type(exc).__name__, delay)
-            except Exception:  # anything else must not end the listening for good: log, back off, retry
+            except Exception as exc:  # anything else must not end the listening for good: log, back off, retry
+                _unless_cancelled(exc)
                 log.exception("feed listener for %s failed; retrying in %.1f s", province.code, delay)
             finally:
                 self.hub.stats.connected[province.code] = False
@@ -277,6 +285,16 @@ class FeedListener:
 
 class _Lost(Exception):
     """The listening connection closed (the server went away)."""
+
+
+def _unless_cancelled(exc: BaseException) -> None:
+    """Re-raise a cancellation that arrived as another error.  asyncpg, cancelled in the middle of
+    a statement, may raise its own error (``InternalClientError``: another operation is in
+    progress) instead of ``CancelledError``; swallowing it here would keep the loop alive, and
+    ``stop()`` (or the event loop's shutdown) would wait for it forever."""
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError from exc
 
 
 @contextlib.asynccontextmanager
