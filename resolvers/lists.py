@@ -48,7 +48,7 @@ async def enterprises_page(
     f = filter or EnterpriseFilter()
     cursor = pg.decode_enterprise_cursor(after) if after else None
     ctx = info.context
-    prefix = _province_prefix(f.registered_province)
+    prefix = province_prefix(f.registered_province)
     for uscc in f.uscc_in or ():
         ctx.warn(legacy_warning("filter.usccIn", uscc))
 
@@ -96,7 +96,7 @@ async def _page_lists(
     return await gather(ctx, path, [c for c in ctx.province_codes if c not in failed], ask, report=False)
 
 
-def _province_prefix(code: str | None) -> str | None:
+def province_prefix(code: str | None) -> str | None:
     """The two leading digits of a province-level division code: enterprises registered anywhere in
     that province (any city or county) share them."""
     if code is None:

@@ -235,7 +235,7 @@ class Enterprises(ExportKind[EnterpriseRow]):
         f = as_input(given, "EnterpriseFilter", lists.EnterpriseFilter)
         pushed = {
             "name_contains": f.name_contains,
-            "registered_prefix": registered_prefix(f.registered_province),
+            "registered_prefix": lists.province_prefix(f.registered_province),
             "usccs": f.uscc_in,
         }
         warnings = [w for w in (legacy_warning("usccIn", u) for u in f.uscc_in or ()) if w]
@@ -276,12 +276,6 @@ class Enterprises(ExportKind[EnterpriseRow]):
             "registrationType": merged.registration_type, "safetyLicenceNumber": merged.safety_licence_number,
             "presence": list(rows),
         }
-
-
-def registered_prefix(code: str | None) -> str | None:
-    """``EnterpriseFilter.registeredProvince`` as the enterprise list checks and pushes it down
-    (``resolvers.lists._province_prefix``, which should become public there)."""
-    return lists._province_prefix(code)
 
 
 # ---- blacklist entries -------------------------------------------------------------------------
