@@ -22,7 +22,7 @@ import json
 import logging
 import os
 import uuid
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -47,10 +47,12 @@ def audited_subjects(subjects: Sequence[tuple[str, str]]) -> list[tuple[str, str
 def make_payload(
     identity: Identity, subjects: Sequence[tuple[str, str]], *, client: str | None, operation: str | None,
     result_count: int, at: datetime | None = None, disclosed: Collection[str] = (),
+    details: Mapping[str, Any] | None = None,
 ) -> str:
     """The canonical JSON of one entry: the exact text the hash chain covers.  A person whose full
-    ID number reached the caller (a key in ``disclosed``) is marked ``"fullIdNumber": true``."""
-    entry = {
+    ID number reached the caller (a key in ``disclosed``) is marked ``"fullIdNumber": true``;
+    ``details`` are further members of the entry (an export's filters and counts)."""
+    entry: dict[str, Any] = {
         "id": str(uuid.uuid4()),
         "at": (at or datetime.now(UTC)).isoformat(timespec="microseconds"),
         "sub": identity.subject,
@@ -61,6 +63,7 @@ def make_payload(
         "operation": operation,
         "subjects": [_subject(kind, key, disclosed) for kind, key in subjects],
         "resultCount": result_count,
+        **(details or {}),
     }
     return json.dumps(entry, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 

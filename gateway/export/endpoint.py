@@ -21,7 +21,6 @@ of the uncompressed bytes.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import uuid
 from collections.abc import AsyncIterator, Sequence
@@ -278,17 +277,15 @@ class Export:
 
 
 def export_audit_payload(export: Export, tally: Tally, ended: str) -> str:
-    """The audit entry of one export: ``gateway.audit.make_payload``'s entry (the subject is the
-    export, by its id) plus an ``export`` object with its filters and counts.  (``make_payload``
-    could take such details itself; until it does, they are added here, in its canonical JSON.)"""
-    entry = json.loads(make_payload(
-        export.viewer.identity, [("export", export.id)], client=export.client,
-        operation=f"export {export.kind.name}", result_count=tally.rows, at=export.started,
-    ))
-    entry["export"] = {
+    """The audit entry of one export: the subject is the export, by its id, and an ``export``
+    member holds its filters and counts."""
+    details = {"export": {
         "kind": export.kind.name, "format": export.format, "filters": export.plan.filters,
         "after": export.plan.after, "cursor": tally.cursor, "rows": tally.rows, "counts": tally.counts,
         "complete": tally.complete and ended == "end", "ended": ended, "failed": tally.failed,
         "sha256": tally.digest.hexdigest() if ended == "end" else None,
-    }
-    return json.dumps(entry, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    }}
+    return make_payload(
+        export.viewer.identity, [("export", export.id)], client=export.client,
+        operation=f"export {export.kind.name}", result_count=tally.rows, at=export.started, details=details,
+    )
