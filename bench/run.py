@@ -72,6 +72,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--variants", type=int, default=24, help="distinct keys/pages each scenario rotates through")
     parser.add_argument("--reseed", action="store_true", help="seed again even if the data is current")
     parser.add_argument("--data-dir", type=Path, default=stack.BENCH_DIR, help="where the databases live")
+    parser.add_argument("--workers", type=int, default=1, help="gateway processes (yrd-gateway serve --workers)")
     parser.add_argument(
         "--roles", default="public,regulator",
         help="callers to measure the gateway as: public (no token) and/or regulator (a Jiangsu regulator's"
@@ -86,7 +87,7 @@ def _run(args: argparse.Namespace, cluster: EmbeddedCluster, root: Path, started
     _say(f"preparing data (scale {args.scale:g}; seeded once, then reused)")
     state, seeded = asyncio.run(stack.prepare(settings, root, args.scale, reseed=args.reseed))
     config = stack.write_config(settings, root)
-    with running_gateway(config, root / "gateway.log") as url:
+    with running_gateway(config, root / "gateway.log", args.workers) as url:
         outcome = asyncio.run(_bench(settings, url, state, args))
     meta = _meta(args, state, seeded, outcome, time.monotonic() - started)
     path = report.write(outcome.results, meta)
@@ -147,6 +148,7 @@ def _meta(
         "seeded_this_run": seeded,
         "requests": args.requests,
         "concurrency": args.concurrency,
+        "workers": args.workers,
         "warmup": _warmup(args),
         "variants": args.variants,
         "cores": os.cpu_count(),

@@ -26,11 +26,12 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def running_gateway(config: Path, log_file: Path) -> Iterator[str]:
-    """Start the gateway, wait until ``/healthz`` answers, yield its base URL, always stop it."""
+def running_gateway(config: Path, log_file: Path, workers: int = 1) -> Iterator[str]:
+    """Start the gateway (``workers`` processes), wait until ``/healthz`` answers, yield its base
+    URL, always stop it."""
     port = free_port()
     command = [sys.executable, "-m", "gateway.cli", "serve", "--config", str(config),
-               "--host", "127.0.0.1", "--port", str(port)]
+               "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
     with log_file.open("wb") as log:
         # A session of its own: Ctrl-C reaches only this process, which then stops the gateway in order.
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)

@@ -40,7 +40,9 @@ Complete = Callable[[Any], Any]
 
 
 class _Fallback(Exception):
-    """A value the fast lane does not complete itself: the general path completes the object."""
+    """A value the fast lane does not complete itself: the general path completes the object (so
+    does any other exception on the way, e.g. a leaf's coercion refusing a value: the general path
+    raises it again where graphql-core locates it)."""
 
 
 class PlainObjectsExecutionContext(StrawberryGraphQLCoreExecutionContext):
@@ -61,7 +63,7 @@ class PlainObjectsExecutionContext(StrawberryGraphQLCoreExecutionContext):
         if plan is not None:
             try:
                 return plan(result)
-            except _Fallback:
+            except Exception:  # _Fallback, or a leaf that does not coerce: graphql-core's error, located
                 pass
         return super().complete_object_value(return_type, field_details_list, info, path, result, position_context)
 
@@ -75,7 +77,7 @@ class PlainObjectsExecutionContext(StrawberryGraphQLCoreExecutionContext):
         if complete is not None:
             try:
                 return complete(result)
-            except _Fallback:
+            except Exception:  # _Fallback, or a leaf that does not coerce: graphql-core's error, located
                 pass
         return super().complete_list_value(return_type, field_details_list, info, path, result, position_context)
 
@@ -100,7 +102,7 @@ class PlainObjectsExecutionContext(StrawberryGraphQLCoreExecutionContext):
         if read is not None:
             try:
                 return read(source)
-            except _Fallback:
+            except Exception:  # _Fallback, or a leaf that does not coerce: graphql-core's error, located
                 pass
         return super().execute_field(parent_type, source, field_details_list, path, position_context)
 

@@ -62,8 +62,20 @@ class Province:
 
 
 def province(info: Info, code: str) -> Province:
-    """The Province object for a division code (configured or not)."""
-    return Province.of(info.context.province(code))
+    """The Province object for a division code (configured or not).
+
+    One object per province for the life of the process: a page names the same three provinces on
+    hundreds of items, and the object holds nothing of the request (``healthy`` and ``indexLagMs``
+    ask the context when they are read)."""
+    found = info.context.province(code)
+    shared = _PROVINCES.get(found)
+    if shared is None:
+        shared = _PROVINCES[found] = Province.of(found)
+    return shared
+
+
+# ProvinceInfo (frozen) → its Province; bounded by the division codes records can name.
+_PROVINCES: dict[ProvinceInfo, Province] = {}
 
 
 @strawberry.type(
