@@ -112,9 +112,11 @@ def _enterprise_edge(
     info: Info, index: int, uscc: str, rows: dict[str, EnterpriseRow], failed: dict,
     lists: tuple[str, ...] | None, children: Gathered[list[list[SubjectBundle]]] | None,
 ) -> Edge[Enterprise]:
-    # The page already fetched these rows, as the loader's own record type: no second statement.
-    for code, row in rows.items():
-        info.context.loaders.prime(code, q.ENTERPRISES_BY_USCC, uscc, [row])
+    # The page already fetched these rows, as the loader's own record type: a later lookup of the
+    # same enterprise (only reachable through its projects' parties and owners) sends no statement.
+    if lists is None or q.PARTICIPATIONS_BY_USCC.name in lists:
+        for code, row in rows.items():
+            info.context.loaders.prime(code, q.ENTERPRISES_BY_USCC, uscc, [row])
     node = FederatedNode(info.context.province_codes, failed)
     if children is not None:
         fetched = {name: {code: found[index][0].lists[name] for code, found in children.answers.items()}
