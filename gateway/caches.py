@@ -92,6 +92,9 @@ class _Entry:
     document: DocumentNode
     size: int
     valid_for: set[RuleSet] = field(default_factory=set)  # validation rule sets it passed
+    # What passed the document limits (gateway.limits.analysis.check_document_remembered): at most
+    # a few dozen small tuples per policy, gone with the entry.
+    limit_passes: dict = field(default_factory=dict)  # type: ignore[type-arg]
 
 
 class DocumentCache:
@@ -136,6 +139,12 @@ class DocumentCache:
             self._bytes -= evicted.size
         self._entries[query] = _Entry(document, size)
         self._bytes += size
+
+    def limit_passes(self, query: str, document: DocumentNode) -> dict | None:  # type: ignore[type-arg]
+        """Where the limits' passes for ``document`` are remembered, when the cache holds it under
+        ``query`` (None otherwise: the limits analyse it every time)."""
+        entry = self._entries.get(query)
+        return entry.limit_passes if entry is not None and entry.document is document else None
 
     def is_valid(self, query: str, rules: RuleSet) -> bool:
         entry = self._entries.get(query)

@@ -13,6 +13,11 @@ from starlette.middleware.gzip import GZipMiddleware, IdentityResponder
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 BROTLI_QUALITY = 5  # brotli's sweet spot for on-the-fly answers: near its best ratio, fast
+# Large answers at quality 4: a page of 50 enterprises (27.5 KB) compresses to 4.0 KB instead of
+# 3.5 KB in ~0.19 ms instead of ~0.32 ms (0.6-0.75 ms when served under load), measured on
+# this page; quality 3 saves little more and is 17% larger.
+BROTLI_LARGE_QUALITY = 4
+BROTLI_LARGE_BYTES = 16 * 1024
 GZIP_LEVEL = 6  # zlib's default; 9 (Starlette's) costs much more CPU for a few percent
 
 
@@ -24,8 +29,9 @@ class BrotliResponder(IdentityResponder):
         self._compressor: brotli.Compressor | None = None
 
     async def apply_compression(self, body: bytes, *, more_body: bool) -> bytes:
-        if self._compressor is None:
-            self._compressor = brotli.Compressor(quality=BROTLI_QUALITY)
+        if self._compressor is None:  # the first part of the answer: the whole of it unless streamed
+            quality = BROTLI_LARGE_QUALITY if len(body) >= BROTLI_LARGE_BYTES else BROTLI_QUALITY
+            self._compressor = brotli.Compressor(quality=quality)
         compressed = self._compressor.process(body)
         return compressed + (self._compressor.flush() if more_body else self._compressor.finish())
 

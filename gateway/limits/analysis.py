@@ -84,6 +84,9 @@ class Analyser:
     variables: Mapping[str, Any]
     fragments: dict[str, FragmentDefinitionNode]
     page_errors: list[GraphQLError] = field(default_factory=list)
+    # The variables the analysis read (only ``first`` arguments read any): what a cached verdict
+    # on the same document must match (``check_document_cached``).
+    read: dict[str, object] = field(default_factory=dict)
     _memo: dict[tuple[str, bool], Measure] = field(default_factory=dict)
 
     def selection(self, node: SelectionSetNode | None, parent: Any, paged: bool) -> Measure:
@@ -152,7 +155,9 @@ class Analyser:
             if isinstance(value, IntValueNode):
                 return int(value.value)
             if isinstance(value, VariableNode):
-                return self.variables.get(value.name.value)
+                read = self.variables.get(value.name.value)
+                self.read[value.name.value] = read
+                return read
             return None
         return definition.args[name].default_value
 
@@ -201,6 +206,13 @@ def check_document(
     schema: GraphQLSchema, document: Any, variables: Mapping[str, Any] | None, policy: RequestPolicy
 ) -> GraphQLError | None:
     """The first limit the document breaks, or ``None``.  Every operation in it is measured."""
+    return _analyse(schema, document, variables, policy)[0]
+
+
+def _analyse(
+    schema: GraphQLSchema, document: Any, variables: Mapping[str, Any] | None, policy: RequestPolicy
+) -> tuple[GraphQLError | None, dict[str, object]]:
+    """The first breach (or None) and the variables the analysis read to find it."""
     limits = policy.limits
     fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
     analyser = Analyser(schema, limits, variables or {}, fragments)
@@ -209,8 +221,62 @@ def check_document(
         measure = analyser.selection(operation.selection_set, root, paged=False)
         error = _first_breach(measure, _root_fields(analyser, operation.selection_set), analyser, policy)
         if error is not None:
-            return error
-    return None
+            return error, analyser.read
+    return None, analyser.read
+
+
+Passes = dict[tuple[Any, RequestPolicy], tuple[tuple[str, ...], set[tuple[object, ...]]]]
+"""What passed the limits for one document: (schema, policy) → (the variables the analysis reads,
+the values of them it passed with)."""
+
+MAX_PASSES = 64
+
+
+def check_document_remembered(
+    schema: GraphQLSchema, document: Any, variables: Mapping[str, Any] | None, policy: RequestPolicy,
+    passes: Passes | None,
+) -> GraphQLError | None:
+    """``check_document``'s answer, from ``passes`` when the document passed with these values.
+
+    The analysis walks the whole document on every request (~0.1 ms for a page of 50) while its
+    verdict depends only on the document, the schema, the policy and the values of the variables
+    given to ``first`` arguments; which variables those are depends on the document alone (a
+    ``first`` is read wherever it is written).  So a pass is remembered under exactly those, in
+    ``passes``: the parse cache's entry of the document (``gateway.caches``), which lives and
+    goes with it; None (a document too large to cache) analyses every time.  Only passes are kept
+    (an error is made again: it holds nodes of the document), only for int or null values (what a
+    passing ``first`` is), at most ``MAX_PASSES`` per document and policy: a caller cycling through
+    values cannot grow it."""
+    values = variables or {}
+    slot = (schema, policy)
+    known = passes.get(slot) if passes is not None else None
+    if known is not None:
+        key = _values_key(known[0], values)
+        if key is not None and key in known[1]:
+            return None
+    error, read = _analyse(schema, document, values, policy)
+    if error is None and passes is not None:
+        names = tuple(sorted(read))
+        key = _values_key(names, values)
+        if key is not None:
+            remembered = passes.setdefault(slot, (names, set()))[1]
+            if len(remembered) >= MAX_PASSES:
+                remembered.clear()
+            remembered.add(key)
+    return error
+
+
+def _values_key(names: tuple[str, ...], values: Mapping[str, Any]) -> tuple[object, ...] | None:
+    """The read variables' values, or None when one is neither an int nor null (not worth
+    remembering: it does not pass as a page size; a bool is no int here: ``True == 1`` but it
+    measures as an unknown size)."""
+    key: list[object] = []
+    for name in names:
+        value = values.get(name)
+        if value is not None and type(value) is not int:
+            return None
+        key.append(value)
+    return tuple(key)
 
 
 def _first_breach(measure: Measure, roots: int, analyser: Analyser, policy: RequestPolicy) -> GraphQLError | None:

@@ -11,8 +11,9 @@ from collections.abc import Iterator
 from strawberry.extensions import SchemaExtension
 
 from domain.errors import TooManyTokens
+from gateway.caches import DOCUMENTS
 from gateway.errors import graphql_error
-from gateway.limits.analysis import RequestPolicy, check_document
+from gateway.limits.analysis import RequestPolicy, check_document_remembered
 from gateway.limits.tokens import count_tokens
 
 
@@ -32,8 +33,11 @@ class QueryLimits(SchemaExtension):
     def on_validate(self) -> Iterator[None]:
         policy = self._policy()
         ctx = self.execution_context
-        if policy is not None and ctx.graphql_document is not None:
-            error = check_document(ctx.schema._schema, ctx.graphql_document, ctx.variables, policy)
+        document = ctx.graphql_document
+        if policy is not None and document is not None:
+            # A cached document's passes are remembered on its cache entry: the same verdict, once.
+            passes = DOCUMENTS.limit_passes(ctx.query, document) if ctx.query else None
+            error = check_document_remembered(ctx.schema._schema, document, ctx.variables, policy, passes)
             if error is not None:
                 raise error
         yield
