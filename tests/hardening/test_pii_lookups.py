@@ -83,7 +83,8 @@ PERSONAL = re.compile(r"id_?number|person_?key|subject_?key|birth", re.I)
 # before the number is read: idNumber is a plain String, checked only in the resolver).
 KNOWN = {
     "Query.person.idNumber", "Query.crossCheckPerson.idNumber", "Query.auditLog.filter.subjectKey",
-    "Mutation.createCreditRecord.input.subjectPerson.idNumber", "Mutation.listBlacklistEntry.input.subjectPerson.idNumber",
+    "Mutation.createCreditRecord.input.subjectPerson.idNumber",
+    "Mutation.listBlacklistEntry.input.subjectPerson.idNumber",
     # The watchlist is an official's (@requires regulator or reviewer, refused before any argument
     # is read); the feed's personKey filters are refused to non-officials before the key is used.
     "Mutation.watch.idNumber", "Mutation.unwatch.idNumber", "Mutation.unwatch.personKey",
