@@ -24,8 +24,12 @@ class CursorError(BadUserInput):
         super().__init__(f"{argument}: invalid cursor (use an endCursor or edge cursor returned by this API)")
 
 
+# json.dumps with arguments builds a new encoder per call; a page makes a cursor per edge.
+_COMPACT = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+
+
 def encode(kind: str, payload: dict[str, Any]) -> str:
-    raw = json.dumps({"k": kind, **payload}, separators=(",", ":"), ensure_ascii=False)
+    raw = _COMPACT.encode({"k": kind, **payload})
     return base64.urlsafe_b64encode(raw.encode()).decode()
 
 
