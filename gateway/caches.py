@@ -41,6 +41,7 @@ from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
 
 from gateway.context import GatewayContext
+from gateway.limits.rate import CallerBuckets
 
 MAX_CACHED_DOCUMENT_BYTES = 4 * 1024
 # About 60 bytes of AST and tokens per byte of document text: some hundreds of typical portal
@@ -173,15 +174,13 @@ class DocumentWork:
     positive and charged what it really cost afterwards (a document's cost is not known before
     it is parsed), so the last admitted request may overdraw; the caller then waits it off."""
 
-    _MAX_BUCKETS = 50_000
-
     def __init__(self, ms_per_minute: int, clock: Callable[[], float] = time.monotonic,
-                 cache: DocumentCache = DOCUMENTS) -> None:
+                 cache: DocumentCache = DOCUMENTS, max_callers: int = 50_000) -> None:
         self.capacity_ms = float(ms_per_minute)
         self._rate_ms = ms_per_minute / 60.0  # per second
         self._clock = clock
         self._cache = cache
-        self._buckets: dict[str, tuple[float, float]] = {}
+        self._buckets = CallerBuckets(max_callers)
 
     def admit(self, key: str, query: str | None) -> float:
         """0 when the request may go ahead, else the seconds until the caller's balance is positive
@@ -193,9 +192,7 @@ class DocumentWork:
 
     def charge(self, key: str, cpu_ms: float) -> None:
         now = self._clock()
-        self._buckets[key] = (self._balance(key, now) - cpu_ms, now)
-        if len(self._buckets) > self._MAX_BUCKETS:
-            self._forget_full(now)
+        self._buckets.put(key, self._balance(key, now) - cpu_ms, now)
 
     def balance_ms(self, key: str) -> float:
         return self._balance(key, self._clock())
@@ -210,12 +207,8 @@ class DocumentWork:
             _METER.reset(token)
 
     def _balance(self, key: str, now: float) -> float:
-        balance, last = self._buckets.get(key, (self.capacity_ms, now))
+        balance, last = self._buckets.get(key) or (self.capacity_ms, now)
         return min(self.capacity_ms, balance + (now - last) * self._rate_ms)
-
-    def _forget_full(self, now: float) -> None:
-        for key in [k for k in self._buckets if self._balance(k, now) >= self.capacity_ms]:
-            del self._buckets[key]
 
 
 def caller_key(context: GatewayContext) -> str:
