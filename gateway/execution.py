@@ -14,6 +14,12 @@ value would need graphql-core's error handling (null for a non-null field, a lea
 coerce), the object is completed again the general way, which reports the error exactly as before.
 ``resolvers.selection.GENERAL_ONLY`` turns the fast lane off: the tests compare both.
 
+An object with plain fields beside resolver fields (an enterprise node: its name beside its lists;
+a connection edge: its cursor beside its node) gets a mixed plan, made per request: the plain
+fields are read first (no side effect, so a value that needs graphql-core still hands the whole
+object to the general path), then the other fields run through graphql-core's ``execute_field``
+in the selection's order, awaitables gathered as ``execute_fields`` gathers them.
+
 Plans are made once per operation, not per request: a cached document brings back the same node
 objects, and the plans made for them are kept beside the operation (``_SharedPlans``).
 """
@@ -37,13 +43,16 @@ from graphql import (
     visit,
 )
 from graphql.language import Visitor
-from graphql.pyutils import Undefined
+from graphql.pyutils import Path, Undefined, gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from resolvers import selection
 
 Plan = Callable[[Any], dict[str, Any]]
 Complete = Callable[[Any], Any]
+# (response name, attribute, completion, non-null, field group): a plain field without the group,
+# a field graphql-core executes with it.
+_MixedStep = tuple[str, str | None, Complete | None, bool, Any]
 
 
 class _Fallback(Exception):
@@ -61,6 +70,7 @@ class PlainObjectsExecutionContext(StrawberryGraphQLCoreExecutionContext):
         self._plans: dict[tuple[GraphQLObjectType, int], tuple[Any, Plan | None]] = {}
         self._reads: dict[tuple[GraphQLObjectType, int], tuple[Any, Complete | None]] = {}
         self._lists: dict[tuple[GraphQLList, int], tuple[Any, Complete | None]] = {}
+        self._mixeds: dict[tuple[GraphQLObjectType, int], tuple[Any, _Mixed | None]] = {}
         # Plans of earlier requests of the same operation (see ``_SharedPlans``), None: not shared.
         self._shared = _shared_plans(self.operation, self.fragments, self.variable_values)
 
@@ -85,7 +95,43 @@ class PlainObjectsExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 return plan(result)
             except Exception:  # _Fallback, or a leaf that does not coerce: graphql-core's error, located
                 pass
+        elif position_context is None:
+            mixed = self._mixed_plan(return_type, field_details_list)
+            if mixed is not None:
+                try:
+                    plain = mixed.read(result)
+                except Exception:  # as above: nothing has run yet, the general path completes the object
+                    pass
+                else:
+                    return mixed.execute(self, result, path, plain)
         return super().complete_object_value(return_type, field_details_list, info, path, result, position_context)
+
+    def _mixed_plan(self, return_type: GraphQLObjectType, field_details_list: Any) -> _Mixed | None:
+        key = (return_type, id(field_details_list))
+        cached = self._mixeds.get(key)
+        if cached is not None:
+            return cached[1]
+        # Made per request: it holds the field groups it hands to graphql-core (shared plans hold no node).
+        mixed = None if self._general() else self._make_mixed(return_type, field_details_list)
+        self._mixeds[key] = (field_details_list, mixed)
+        return mixed
+
+    def _make_mixed(self, return_type: GraphQLObjectType, field_details_list: Any) -> _Mixed | None:
+        """An object with plain fields beside others (an enterprise's name beside its lists): its
+        plain fields read as a plan does, the others executed by graphql-core, in the same order."""
+        if return_type.is_type_of is not None:
+            return None
+        grouped, defer_usages, _ = self.collect_subfields(return_type, field_details_list)
+        if defer_usages:
+            return None
+        steps: list[_MixedStep] = []
+        for response_name, details in grouped.items():
+            step = self._step(return_type, details)
+            if step is None:
+                steps.append((response_name, None, None, False, details))
+            else:
+                steps.append((response_name, *step, None))
+        return _Mixed(return_type, steps)
 
     def complete_list_value(
         self, return_type: GraphQLList, field_details_list: Any, info: Any, path: Any, result: Any,
@@ -241,6 +287,75 @@ class PlainObjectsExecutionContext(StrawberryGraphQLCoreExecutionContext):
             complete_item, item_non_null = item
             return _list(complete_item, item_non_null), non_null
         return None  # interfaces and unions: graphql-core resolves the runtime type
+
+
+_GENERAL = object()
+
+
+class _Mixed:
+    """The plan of an object whose selection has fields that are not plain (see ``_make_mixed``).
+
+    ``read`` reads the plain fields (no side effect: a value that needs graphql-core raises before
+    any resolver has run, and the general path completes the object); ``execute`` then runs the
+    other fields through graphql-core's ``execute_field`` (errors, nulls and awaitables handled as
+    ``execute_fields`` handles them) and assembles the answer in the selection's order."""
+
+    def __init__(self, parent_type: GraphQLObjectType, steps: list[_MixedStep]) -> None:
+        self.parent_type = parent_type
+        self.typename = parent_type.name
+        self.steps = steps
+
+    def read(self, source: Any) -> list[Any]:
+        values: list[Any] = []
+        typename = self.typename
+        for _, attribute, complete, non_null, details in self.steps:
+            if details is not None:
+                values.append(_GENERAL)
+            elif attribute is None:
+                values.append(typename)
+            else:
+                value = getattr(source, attribute)
+                if value is None or value is Undefined:
+                    if non_null:
+                        raise _Fallback
+                    values.append(None)
+                else:
+                    values.append(complete(value))  # type: ignore[misc]
+        return values
+
+    def execute(self, context: PlainObjectsExecutionContext, source: Any, path: Any, values: list[Any]) -> Any:
+        results: dict[str, Any] = {}
+        is_awaitable = context.is_awaitable
+        awaitable_fields: list[str] = []
+        execute_field = super(PlainObjectsExecutionContext, context).execute_field
+        parent_type, typename = self.parent_type, self.typename
+        try:
+            for (response_name, _, _, _, details), value in zip(self.steps, values, strict=True):
+                if value is not _GENERAL:
+                    results[response_name] = value
+                    continue
+                result = execute_field(parent_type, source, details, Path(path, response_name, typename), None)
+                if result is not Undefined:
+                    results[response_name] = result
+                    if is_awaitable(result):
+                        awaitable_fields.append(response_name)
+        except Exception:
+            if awaitable_fields:
+                context.settle_in_background([results[field] for field in awaitable_fields])
+            raise
+        if not awaitable_fields:
+            return results
+
+        async def get_results() -> dict[str, Any]:
+            if len(awaitable_fields) == 1:
+                field = awaitable_fields[0]
+                results[field] = await results[field]
+            else:
+                awaited = await gather_with_cancel(*(results[field] for field in awaitable_fields))
+                results.update(zip(awaitable_fields, awaited, strict=True))
+            return results
+
+        return get_results()
 
 
 def _plain(definition: Any, resolve: Any) -> bool:
