@@ -15,7 +15,7 @@ coerce), the object is completed again the general way, which reports the error 
 ``resolvers.selection.GENERAL_ONLY`` turns the fast lane off: the tests compare both.
 
 An object with plain fields beside resolver fields (an enterprise node: its name beside its lists;
-a connection edge: its cursor beside its node) gets a mixed plan, made per request: the plain
+a connection edge: its cursor beside its node) gets a mixed plan, shared as plans are: the plain
 fields are read first (no side effect, so a value that needs graphql-core still hands the whole
 object to the general path), then the other fields run through graphql-core's ``execute_field``
 in the selection's order, awaitables gathered as ``execute_fields`` gathers them.
@@ -111,8 +111,9 @@ class PlainObjectsExecutionContext(StrawberryGraphQLCoreExecutionContext):
         cached = self._mixeds.get(key)
         if cached is not None:
             return cached[1]
-        # Made per request: it holds the field groups it hands to graphql-core (shared plans hold no node).
-        mixed = None if self._general() else self._make_mixed(return_type, field_details_list)
+        mixed = None if self._general() else self._cached(
+            "mixed", return_type, field_details_list, lambda: self._make_mixed(return_type, field_details_list)
+        )
         self._mixeds[key] = (field_details_list, mixed)
         return mixed
 
@@ -407,7 +408,8 @@ class _SharedPlans:
     A plan depends only on the object type, the field nodes of the group (their selections and
     the document's fragments) and how ``@skip``/``@include`` evaluate: keyed by the nodes' ids and
     those variables' values, it is the plan the request would make (made per request, it was ~0.3
-    ms of a page of 50).  Plans hold no node and nothing of a request.  An operation with
+    ms of a page of 50).  Plans hold nothing of a request; a mixed plan holds the field groups it
+    hands to graphql-core (the operation's own nodes; no defer usage, no fragment variables).  An operation with
     ``@defer``/``@stream`` is not shared (a group's deferral depends on where it was collected).
     The store lives as long as the operation node (a weak reference: it goes with the document
     when the parse cache lets it go); at most ``_MAX_VARIANTS`` directive variable combinations."""
