@@ -92,11 +92,7 @@ async def _prepare(cluster: EmbeddedCluster, scale: float) -> Settings:
 
 
 def _on_database(settings: Settings) -> Settings:
-    def moved(config: Any) -> Any:
-        return dataclasses.replace(config, dsn=config.dsn.replace("/postgres?", f"/{DATABASE}?"))
-
-    provinces = tuple(dataclasses.replace(p, source=moved(p.source)) for p in settings.provinces)
-    return dataclasses.replace(settings, central=moved(settings.central), provinces=provinces)
+    return stack.on_database(settings, DATABASE)
 
 
 _serial = iter(range(10**9))

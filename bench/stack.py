@@ -4,6 +4,7 @@ when they are empty or were seeded with another scale or another version of the 
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from dataclasses import asdict, dataclass
@@ -65,6 +66,15 @@ def bench_settings(cluster: EmbeddedCluster) -> Settings:
         ],
     }
     return settings_from_mapping(raw, {})
+
+
+def on_database(settings: Settings, database: str) -> Settings:
+    """The same settings pointed at ``database`` on the same servers (a benchmark's own databases)."""
+    def moved(config: Any) -> Any:
+        return dataclasses.replace(config, dsn=config.dsn.replace("/postgres?", f"/{database}?"))
+
+    provinces = tuple(dataclasses.replace(p, source=moved(p.source)) for p in settings.provinces)
+    return dataclasses.replace(settings, central=moved(settings.central), provinces=provinces)
 
 
 def write_config(settings: Settings, root: Path) -> Path:

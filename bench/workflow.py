@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import dataclasses
 import json
 import statistics
 import time
@@ -92,12 +91,7 @@ async def _prepare(cluster: EmbeddedCluster, scale: float) -> Settings:
 
 
 def _on_database(settings: Settings) -> Settings:
-    """The benchmark's settings pointed at the ``wfbench`` databases of the same servers."""
-    def moved(config: Any) -> Any:
-        return dataclasses.replace(config, dsn=config.dsn.replace("/postgres?", f"/{DATABASE}?"))
-
-    provinces = tuple(dataclasses.replace(p, source=moved(p.source)) for p in settings.provinces)
-    return dataclasses.replace(settings, central=moved(settings.central), provinces=provinces)
+    return stack.on_database(settings, DATABASE)
 
 
 async def _seeded(settings: Settings) -> bool:

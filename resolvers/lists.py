@@ -96,6 +96,18 @@ async def _page_lists(
     return await gather(ctx, path, [c for c in ctx.province_codes if c not in failed], ask, report=False)
 
 
+def credit_pushdown(f: CreditRecordFilter) -> q.CreditFilter:
+    """The part of a credit-record filter every province's statement applies (the GraphQL list's
+    and the data package's)."""
+    return q.CreditFilter(
+        subject_uscc=f.uscc,
+        polarity=f.polarity.value if f.polarity else None,
+        behaviour_code=f.behaviour_code,
+        decided_from=f.decided_from,
+        decided_to=f.decided_to,
+    )
+
+
 def province_prefix(code: str | None) -> str | None:
     """The two leading digits of a province-level division code: enterprises registered anywhere in
     that province (any city or county) share them."""
@@ -135,13 +147,7 @@ async def credit_records_page(
     ctx = info.context
     provinces, left_out = await _credit_provinces(info, f)
     visibility = ctx.identity.record_visibility(ctx.today)
-    pushed = q.CreditFilter(
-        subject_uscc=f.uscc,
-        polarity=f.polarity.value if f.polarity else None,
-        behaviour_code=f.behaviour_code,
-        decided_from=f.decided_from,
-        decided_to=f.decided_to,
-    )
+    pushed = credit_pushdown(f)
 
     async def page(code: str) -> list[CreditRecordRow]:
         inclusive = cursor is not None and code > cursor[2]

@@ -162,13 +162,7 @@ class CreditRecords(ExportKind[CreditRecordRow]):
 
     def plan(self, given: Given, configured: Sequence[str]) -> Plan:
         f = as_input(given, "CreditRecordFilter", lists.CreditRecordFilter)
-        pushed = q.CreditFilter(
-            subject_uscc=f.uscc,
-            polarity=f.polarity.value if f.polarity else None,
-            behaviour_code=f.behaviour_code,
-            decided_from=f.decided_from,
-            decided_to=f.decided_to,
-        )
+        pushed = lists.credit_pushdown(f)
         warnings = [w for w in [legacy_warning("uscc", f.uscc)] if w]
         return Plan(asked_provinces(configured, f.provinces, "provinces"), pushed, given.sent, warnings=warnings)
 

@@ -30,6 +30,7 @@ from domain.publication import (
 from domain.workflow import AUTHORING, NEEDS_REASON, RULES, Step, check_four_eyes, next_status
 from resolvers.context import Info
 from resolvers.roles import Role, requires
+from resolvers.types.credit import Polarity
 from resolvers.workflow import checks
 from resolvers.workflow.types import (
     BlacklistEntryChange,
@@ -41,7 +42,7 @@ from resolvers.workflow.types import (
 )
 from sources import workflow_queries as wq
 from sources.base import Source
-from sources.workflow_queries import Actor, ClientKey, JsonRow, Written
+from sources.workflow_queries import Actor, ClientKey, JsonRow
 
 _KEY = "幂等键（8–128 个字符，如 UUID）。 Idempotency key (8–128 characters, e.g. a UUID)."
 _VERSION = "读取时的版本号。 The version you read (VERSION_CONFLICT if it changed since)."
@@ -91,13 +92,11 @@ class WorkflowMutation:
         edit: Annotated[CreditRecordEdit, strawberry.argument(description="要改的字段。 The fields to change.")],
         client_key: Annotated[str, strawberry.argument(description=_KEY)],
     ) -> CreditRecordChange:
-        code = _own_province(info)[0]
-        changes = await _edit_values(info, edit, code)
-        written = await _step(
+        changes = await _edit_values(info, edit, _own_province(info)[0])
+        return await _step(
             info, "editCreditRecord", Step.EDIT, record_number, expected_version, client_key, None,
             lambda row: _edited(row, changes), arguments=edit,
         )
-        return CreditRecordChange.of(info, code, written.row, written.replayed)
 
     @strawberry.mutation(
         description="提交审核。 Submit a draft for review by a second person.", extensions=[_needs(Step.SUBMIT)]
@@ -108,8 +107,7 @@ class WorkflowMutation:
         expected_version: Annotated[int, strawberry.argument(description=_VERSION)],
         client_key: Annotated[str, strawberry.argument(description=_KEY)],
     ) -> CreditRecordChange:
-        written = await _step(info, "submitCreditRecord", Step.SUBMIT, record_number, expected_version, client_key)
-        return CreditRecordChange.of(info, _own_province(info)[0], written.row, written.replayed)
+        return await _step(info, "submitCreditRecord", Step.SUBMIT, record_number, expected_version, client_key)
 
     @strawberry.mutation(
         description=(
@@ -128,11 +126,10 @@ class WorkflowMutation:
         reason: Annotated[str | None, strawberry.argument(description=_REASON)] = None,
     ) -> CreditRecordChange:
         step = Step.APPROVE if decision is ReviewDecision.APPROVE else Step.REJECT
-        written = await _step(
+        return await _step(
             info, "reviewCreditRecord", step, record_number, expected_version, client_key, reason,
             arguments={"decision": decision.value},
         )
-        return CreditRecordChange.of(info, _own_province(info)[0], written.row, written.replayed)
 
     @strawberry.mutation(
         description="发布已审核的记录。 Publish a reviewed record.", extensions=[_needs(Step.PUBLISH)]
@@ -143,9 +140,9 @@ class WorkflowMutation:
         expected_version: Annotated[int, strawberry.argument(description=_VERSION)],
         client_key: Annotated[str, strawberry.argument(description=_KEY)],
     ) -> CreditRecordChange:
-        written = await _step(info, "publishCreditRecord", Step.PUBLISH, record_number, expected_version, client_key)
-        _warn_on_publication(info, written.row)
-        return CreditRecordChange.of(info, _own_province(info)[0], written.row, written.replayed)
+        published = await _step(info, "publishCreditRecord", Step.PUBLISH, record_number, expected_version, client_key)
+        _warn_on_publication(info, published)
+        return published
 
     @strawberry.mutation(
         description="撤销已发布的记录（须说明理由）。 Revoke a published record, with a reason.",
@@ -158,10 +155,7 @@ class WorkflowMutation:
         reason: Annotated[str, strawberry.argument(description=_REASON)],
         client_key: Annotated[str, strawberry.argument(description=_KEY)],
     ) -> CreditRecordChange:
-        written = await _step(
-            info, "revokeCreditRecord", Step.REVOKE, record_number, expected_version, client_key, reason
-        )
-        return CreditRecordChange.of(info, _own_province(info)[0], written.row, written.replayed)
+        return await _step(info, "revokeCreditRecord", Step.REVOKE, record_number, expected_version, client_key, reason)
 
     @strawberry.mutation(
         description=(
@@ -184,11 +178,10 @@ class WorkflowMutation:
             check_adjusted_end(row["polarity"], row["publish_from"], row["penalty_until"], current, publish_to)
             return {"publish_to": publish_to}
 
-        written = await _step(
+        return await _step(
             info, "adjustCreditRecordWindow", Step.ADJUST_WINDOW, record_number, expected_version, client_key,
             reason, adjusted, arguments={"publish_to": publish_to},
         )
-        return CreditRecordChange.of(info, _own_province(info)[0], written.row, written.replayed)
 
     @strawberry.mutation(
         description=(
@@ -283,7 +276,7 @@ async def _step(
     info: Info, mutation: str, step: Step, record_number: str, expected_version: int, client_key: str,
     reason: str | None = None, changes_for: Callable[[JsonRow], Mapping[str, Any]] | None = None,
     arguments: Any = None,
-) -> Written:
+) -> CreditRecordChange:
     """One workflow step on one record: locked, at the version the caller read, from a status that
     allows the step, four eyes for a review; then the new status and ``changes_for(row)``."""
     code, source = _own_province(info)
@@ -302,7 +295,8 @@ async def _step(
         changes = {**(changes_for(row) if changes_for else {}), "status": status}
         return await wq.update_credit_record(conn, record_number, changes, identity.subject)
 
-    return await wq.write_once(source, _actor(info, code), key, step.value, why, work)
+    written = await wq.write_once(source, _actor(info, code), key, step.value, why, work)
+    return CreditRecordChange.of(info, code, written.row, written.replayed)
 
 
 def _current(row: JsonRow | None, kind: str, number: str, province: str, expected_version: int) -> JsonRow:
@@ -317,11 +311,11 @@ def _current(row: JsonRow | None, kind: str, number: str, province: str, expecte
     return row
 
 
-def _warn_on_publication(info: Info, row: JsonRow) -> None:
+def _warn_on_publication(info: Info, record: CreditRecordChange) -> None:
     today = info.context.today
-    if row["polarity"] == "bad":
-        info.context.warn(checks.publication_lateness(date.fromisoformat(row["decision_date"]), today))
-    info.context.warn(checks.ended_window(date.fromisoformat(row["publish_to"]), today))
+    if record.polarity is Polarity.BAD:
+        info.context.warn(checks.publication_lateness(record.decision_date, today))
+    info.context.warn(checks.ended_window(record.publish_to, today))
 
 
 # ---- input → columns -----------------------------------------------------------------------------
