@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextvars
 import logging
 import re
+import sys
 import time
 import uuid
 from typing import Any
@@ -54,12 +55,31 @@ def _described(exc: BaseException) -> dict[str, str]:
     return {"type": type(exc).__name__, "where": where}
 
 
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stderr`` is when a line is logged, not what it was when the handler
+    was made (a command run in-process, as the tests do, must not keep a replaced stream)."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+
+    @property  # type: ignore[override]
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _: Any) -> None:
+        pass
+
+
 def configure_logging(level: int = logging.INFO) -> None:
-    """JSON lines on stderr for every logger (the CLI calls this once)."""
-    handler = logging.StreamHandler()
+    """JSON lines on stderr for every logger (the CLI calls this; calling it again adds no second
+    handler, and handlers others put on the root logger stay)."""
+    handler = _StderrHandler()
     handler.setFormatter(JsonFormatter())
     root = logging.getLogger()
-    root.handlers[:] = [handler]
+    for previous in [h for h in root.handlers if isinstance(h, _StderrHandler)]:
+        root.removeHandler(previous)
+    root.addHandler(handler)
     root.setLevel(level)
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         logging.getLogger(name).handlers[:] = []

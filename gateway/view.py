@@ -167,9 +167,15 @@ class GatewayGraphQL(OfflineGraphQL):
 
     def decode_json(self, data: str | bytes) -> object:
         """The body's JSON, nested no deeper than a request ever needs: deeper structures would
-        only make variable coercion (and the parser before it) recurse until Python gives up."""
+        only make variable coercion (and the parser before it) recurse until Python gives up.
+
+        Bytes are read as UTF-8, as GraphQL over HTTP and RFC 8259 say: ``json.loads`` would
+        guess UTF-16 or UTF-32 from the NUL bytes of a short body (so ``b'{\\x00}\\x00'`` parsed
+        as ``{}``) and raise a decoding error that is no ``JSONDecodeError`` for an odd length."""
         try:
-            decoded = json.loads(data)
+            decoded = json.loads(data.decode("utf-8") if isinstance(data, bytes) else data)
+        except UnicodeDecodeError:
+            raise Rejection(BadRequest("Request body must be UTF-8 encoded JSON")) from None
         except RecursionError:
             raise Rejection(_too_deep()) from None
         if json_depth(decoded, MAX_JSON_DEPTH) > MAX_JSON_DEPTH:

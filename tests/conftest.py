@@ -32,6 +32,10 @@ from sources.embedded import EmbeddedCluster, start_cluster
 
 TEST_SCALE = 0.05
 TEST_SEED = 11
+# httpx logs every request at INFO: a failing fuzz test's thousands of captured lines would push
+# its report (the falsifying examples) out of what CI shows of the output.
+logging.getLogger("httpx").setLevel(logging.WARNING)
+
 SECRET = "test-secret-not-for-production"
 AUTH_SECRET = "test-jwt-secret-not-for-production-0123456789"
 # The date the test data is anchored on and the gateway believes it is (noon in China, so that no

@@ -220,3 +220,13 @@ async def test_a_reasonably_nested_variable_still_answers(client: httpx.AsyncCli
     query = "query($u: [USCC!]) { enterprises(first: 1, filter: {usccIn: $u}) { edges { cursor } } }"
     response = await post(client, query, u=[])
     assert response.status_code == 200 and "errors" not in response.json(), response.text
+
+
+# Valid UTF-8 whose NUL bytes made ``json.loads`` guess UTF-16 or UTF-32: the odd lengths raised a
+# decoding error (HTTP 500, found by the fuzz test), the even one parsed as ``{}``.
+@pytest.mark.parametrize("content", [b"\x01\x00\x00\x01\x00\x00\x00", b"\x01\x00\x00\x00\x00",
+                                     b"\x00\x01\x00\x00\x00", b"\x00\x00\x00\x00\x00", b"{\x00}\x00"])
+async def test_a_body_with_nul_bytes_is_not_json(client: httpx.AsyncClient, content: bytes) -> None:
+    response = await client.post("/graphql", content=content, headers={"Content-Type": "application/json"})
+    assert response.status_code == 400, response.text
+    assert _codes(response.json()) == ["BAD_REQUEST"]
