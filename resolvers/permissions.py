@@ -81,8 +81,10 @@ def refuse_lookup_by_id_number(info: Info) -> None:
         raise Forbidden(BY_ID_NUMBER_REFUSED)
 
 
-class _DirectiveExtension(FieldExtension):
-    """A field extension that prints its directive on the field it is attached to."""
+class DirectiveExtension(FieldExtension):
+    """A field extension that prints its directive on the field it is attached to and changes the
+    field's value by ``transform`` alone (the execution's fast lane calls ``resolve`` directly,
+    ``gateway.execution``: a subclass must not override it)."""
 
     directive: object
 
@@ -113,7 +115,7 @@ class _DirectiveExtension(FieldExtension):
 FULL_ID_NUMBER = "full_id_number"
 
 
-class MaskPersonalId(_DirectiveExtension):
+class MaskPersonalId(DirectiveExtension):
     """``@sensitive(category: PERSONAL_ID)``: the one place an ID number is masked or shown.
 
     The object must say which province holds the person, in the attribute named by ``holder``
@@ -155,7 +157,7 @@ def _person_key_of(source: Any, id_number: str, info: Info) -> str:
     return person_key(info.context.person_key_secret, id_type, number)
 
 
-class PublishedOnly(_DirectiveExtension):
+class PublishedOnly(DirectiveExtension):
     """``@published``: drop the credit records and blacklist entries the caller may not see, from a
     list or from a connection's edges; a single one (a feed event's) the caller may not see is
     refused, never shown (the feed's matchers already leave such events out: this is the guarantee)."""

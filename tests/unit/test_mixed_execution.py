@@ -1,6 +1,8 @@
 """Mixed plans (``gateway.execution``): objects with plain fields beside resolver fields answer as
 graphql-core does, keys in the selection's order, errors (nullable and non-null) and awaitable
-resolvers included; each resolver runs once."""
+resolvers included; each resolver runs once.  Simple resolver fields (sync, no arguments, only
+``DirectiveExtension`` s) are called directly and still answer as strawberry's chain does, the
+extensions' transforms applied in strawberry's order."""
 
 from __future__ import annotations
 
@@ -10,10 +12,36 @@ from typing import Any
 
 import pytest
 import strawberry
+from strawberry.schema_directive import Location
 
+from gateway import execution
 from gateway.execution import PlainObjectsExecutionContext
+from resolvers.permissions import DirectiveExtension
 
 CALLS: list[str] = []
+
+
+@strawberry.schema_directive(locations=[Location.FIELD_DEFINITION])
+class Marked:
+    pass
+
+
+class Suffix(DirectiveExtension):
+    """Appends its text to a string or to each string of a list (after an awaitable, too)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.directive = Marked()
+
+    def transform(self, value: Any, source: Any, info: Any) -> Any:
+        if isinstance(value, list):
+            return [v + self.text for v in value]
+        return None if value is None else value + self.text
+
+
+async def _pair(name: str) -> list[str]:
+    await asyncio.sleep(0)
+    return [name, name + name]
 
 
 @strawberry.type
@@ -35,6 +63,25 @@ class Node:
     def strict(self) -> str:
         CALLS.append(f"strict:{self.name}")
         raise ValueError(f"strict {self.name}")
+
+    @strawberry.field(extensions=[Suffix("-a"), Suffix("-b")])
+    def suffixed(self, info: strawberry.Info) -> str:
+        CALLS.append(f"suffixed:{self.name}:{type(info).__name__}")
+        return self.name
+
+    @strawberry.field(extensions=[Suffix("!")])
+    def pending(self) -> list[str]:
+        CALLS.append(f"pending:{self.name}")
+        return _pair(self.name)  # type: ignore[return-value]  # a sync resolver handing back a lookup
+
+    @strawberry.field(extensions=[Suffix("?")])
+    def refused(self) -> str | None:
+        CALLS.append(f"refused:{self.name}")
+        raise PermissionError(f"not {self.name}")
+
+    @strawberry.field
+    def repeated(self, times: int = 2) -> str:
+        return self.name * times
 
     @strawberry.field
     async def later(self) -> list[str]:
@@ -67,6 +114,7 @@ DOCUMENTS = {
     "async": "{ edges { node { later name upper later2: later } } }",
     "plain_null": "{ broken { cursor node { name upper } } }",
     "typename": "{ edges { __typename node { __typename upper } } }",
+    "extensions": "{ edges { node { name suffixed pending refused repeated r3: repeated(times: 3) } } }",
 }
 
 
@@ -94,3 +142,11 @@ def test_mixed_plans_are_used(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(PlainObjectsExecutionContext, "_make_mixed", counting)
     _run(DOCUMENTS["order"], PlainObjectsExecutionContext)
     assert made
+
+
+def test_simple_resolver_fields_are_called_directly() -> None:
+    _run(DOCUMENTS["extensions"], PlainObjectsExecutionContext)
+    direct = {definition.python_name: made is not None for definition, made in execution._DIRECT.items()
+              if definition.python_name in {"suffixed", "pending", "refused", "repeated", "upper", "later"}}
+    # async: strawberry's own resolver; with arguments: not even considered
+    assert direct == {"upper": True, "suffixed": True, "pending": True, "refused": True, "later": False}
