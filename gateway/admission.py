@@ -123,7 +123,7 @@ class Admission:
         headers are refused: which one counts would depend on the parser (proxies differ)."""
         headers = scope.get("headers") or []
         total_limit = self._settings.server.max_header_bytes
-        # h11 bounds only headers that arrive in pieces; a block sent in one packet is parsed whole.
+        # The protocol bounds the bytes of incomplete headers by the read; this is the exact total.
         if sum(len(n) + len(v) + 4 for n, v in headers) > total_limit:
             raise Rejection(BadRequest(f"Request headers are larger than {total_limit} bytes"))
         values = [v for n, v in headers if n == b"authorization"]
@@ -136,7 +136,7 @@ class Admission:
 
     def _check_query_string(self, scope: Scope) -> None:
         """A GET carries its document in the query string: the same limit as a body, so the cheaper
-        method is no way around it (h11 bounds the request line only together with the headers)."""
+        method is no way around it (the protocol bounds the request line only together with the headers)."""
         limit = self._settings.limits.max_body_bytes
         if len(scope.get("query_string", b"")) > limit:
             raise Rejection(BodyTooLarge(f"Query string is larger than {limit} bytes; send the query with POST"))

@@ -71,6 +71,29 @@ async def test_a_slowloris_sending_headers_byte_by_byte_is_disconnected(served: 
     assert elapsed < HEADER_TIMEOUT_S + MARGIN_S
 
 
+async def test_a_header_that_never_ends_is_refused_at_the_size_limit(served: Served) -> None:
+    """Sent fast (well within the deadline): the parser would gather the value without end."""
+    limit = served.settings.server.max_header_bytes
+    reader, writer = await asyncio.open_connection(served.host, served.port)
+    writer.write(REQUEST_START + b"X-Endless: ")
+    started = time.monotonic()
+    sent, answer = 0, None
+    try:
+        while sent < 4 * limit and answer is None:
+            writer.write(b"a" * 1024)
+            await writer.drain()
+            sent += 1024
+            answer = await _closed_within(reader, 0.01) if sent % (8 * 1024) == 0 else None
+        answer = answer if answer is not None else await _closed_within(reader, HEADER_TIMEOUT_S / 2)
+    except ConnectionError:
+        answer = None
+    finally:
+        writer.close()
+    # The header deadline would close the connection too, but silently and only after a second.
+    assert answer is not None and answer.startswith(b"HTTP/1.1 400"), (sent, (answer or b"")[:200])
+    assert time.monotonic() - started < HEADER_TIMEOUT_S
+
+
 async def test_many_half_sent_requests_are_all_closed_and_the_gateway_still_answers(served: Served) -> None:
     connections = [await asyncio.open_connection(served.host, served.port) for _ in range(100)]
     for _, writer in connections:
