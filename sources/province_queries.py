@@ -127,9 +127,10 @@ class ChildList(Generic[R]):
     sub-select inside the statement that fetches the subject itself (:meth:`nested`), so that a
     subject and the lists a query selects cost one statement per province.
 
-    ``columns`` are the record's fields in its order (the sub-select returns them as one anonymous
-    row each, decoded by position, see ``SourceRecord.from_tuple``); ``match`` is the column the
-    subject's key is compared with; ``where`` a further condition (e.g. ``VISIBLE_CLAUSE``).
+    ``columns`` are the record's fields in its order (the sub-select returns them as one row each
+    of the named type ``row_type``, decoded by position, see ``SourceRecord.from_tuple``; the types
+    are migration ``province/008_list_row_types.sql``); ``match`` is the column the subject's key
+    is compared with; ``where`` a further condition (e.g. ``VISIBLE_CLAUSE``).
     """
 
     query: BatchQuery[R]
@@ -137,19 +138,20 @@ class ChildList(Generic[R]):
     source: str
     match: str
     order: str
+    row_type: str
     where: str | None = None
 
     def nested(self, key_sql: str) -> str:
-        """The list for the key ``key_sql`` (an outer column) as an array of anonymous rows."""
+        """The list for the key ``key_sql`` (an outer column) as an array of ``row_type`` rows."""
         condition = f" AND {self.where}" if self.where else ""
         return (
-            f"ARRAY(SELECT ROW({self.columns}) FROM {self.source}"
+            f"ARRAY(SELECT ROW({self.columns})::{self.row_type} FROM {self.source}"
             f" WHERE {self.match} = {key_sql}{condition} ORDER BY {self.order})"
         )
 
 
 def child_list(
-    name: str, record: type[R], *, key: str, columns: str, source: str, match: str, order: str,
+    name: str, record: type[R], *, key: str, columns: str, source: str, match: str, order: str, row_type: str,
     where: str | None = None, uses_visibility: bool = False,
 ) -> ChildList[R]:
     """A child list and its batch statement from the same pieces (``key`` is the result column the
@@ -157,7 +159,7 @@ def child_list(
     condition = f" AND {where}" if where else ""
     sql = f"SELECT {columns} FROM {source}\n WHERE {match} = ANY($1::text[]){condition}\n ORDER BY {order}"
     query = BatchQuery(name, sql, key, record=record, uses_visibility=uses_visibility)
-    return ChildList(query, columns, source, match, order, where)
+    return ChildList(query, columns, source, match, order, row_type, where)
 
 
 _CREDIT_ORDER = "decision_date DESC, record_number DESC"
@@ -169,23 +171,27 @@ QUALIFICATIONS_OF_ENTERPRISE = ChildList(
     columns="""c.uscc, c.certificate_number, c.issuing_authority, c.issued_on, c.valid_until, c.status,
               c.status_changed_on,
               ARRAY(SELECT ROW(i.item_no, i.code, i.sequence, i.category, i.grade)
+                                   ::exchange.gateway_qualification_item_row
                       FROM exchange.qualification_item i
                      WHERE i.certificate_number = c.certificate_number ORDER BY i.item_no)""",
     source="exchange.qualification_certificate c",
     match="c.uscc",
     order="c.certificate_number",
+    row_type="exchange.gateway_qualification_row",
 )
 
 CREDIT_RECORDS_OF_ENTERPRISE = child_list(
     "credit_records_by_uscc", CreditRecordRow, key="subject_uscc", columns=CREDIT_RECORD_COLUMNS,
-    source="exchange.credit_record", match="subject_uscc", order=_CREDIT_ORDER, where=VISIBLE_CLAUSE,
+    source="exchange.credit_record", match="subject_uscc", order=_CREDIT_ORDER,
+    row_type="exchange.gateway_credit_record_row", where=VISIBLE_CLAUSE,
     uses_visibility=True,
 )
 CREDIT_RECORDS_BY_USCC = CREDIT_RECORDS_OF_ENTERPRISE.query
 
 CREDIT_RECORDS_OF_PERSON = child_list(
     "credit_records_by_person", CreditRecordRow, key="subject_person_key", columns=CREDIT_RECORD_COLUMNS,
-    source="exchange.credit_record", match="subject_person_key", order=_CREDIT_ORDER, where=VISIBLE_CLAUSE,
+    source="exchange.credit_record", match="subject_person_key", order=_CREDIT_ORDER,
+    row_type="exchange.gateway_credit_record_row", where=VISIBLE_CLAUSE,
     uses_visibility=True,
 )
 CREDIT_RECORDS_BY_PERSON = CREDIT_RECORDS_OF_PERSON.query
@@ -197,12 +203,14 @@ _BLACKLIST_ORDER = "listed_on DESC, entry_number"
 BLACKLIST_OF_ENTERPRISE = child_list(
     "blacklist_by_uscc", BlacklistRow, key="subject_uscc", columns=_BLACKLIST_COLUMNS,
     source="exchange.blacklist_entry", match="subject_uscc", order=_BLACKLIST_ORDER,
+    row_type="exchange.gateway_blacklist_row",
 )
 BLACKLIST_BY_USCC = BLACKLIST_OF_ENTERPRISE.query
 
 BLACKLIST_OF_PERSON = child_list(
     "blacklist_by_person", BlacklistRow, key="subject_person_key", columns=_BLACKLIST_COLUMNS,
     source="exchange.blacklist_entry", match="subject_person_key", order=_BLACKLIST_ORDER,
+    row_type="exchange.gateway_blacklist_row",
 )
 BLACKLIST_BY_PERSON = BLACKLIST_OF_PERSON.query
 
@@ -213,6 +221,7 @@ _REGISTRATIONS = "exchange.registration r JOIN exchange.person p USING (person_k
 REGISTRATIONS_OF_EMPLOYER = child_list(
     "registrations_by_employer", RegistrationRow, key="employer_uscc", columns=_REGISTRATION_COLUMNS,
     source=_REGISTRATIONS, match="r.employer_uscc", order="r.registration_number",
+    row_type="exchange.gateway_registration_row",
 )
 REGISTRATIONS_BY_EMPLOYER = REGISTRATIONS_OF_EMPLOYER.query
 
@@ -269,6 +278,7 @@ PARTIES_BY_PROJECT = BatchQuery(
 PARTICIPATIONS_OF_ENTERPRISE = child_list(
     "participations_by_uscc", ProjectPartyRow, key="uscc", columns="project_number, uscc, role, stage",
     source="exchange.project_party", match="uscc", order="project_number, role",
+    row_type="exchange.gateway_participation_row",
 )
 PARTICIPATIONS_BY_USCC = PARTICIPATIONS_OF_ENTERPRISE.query
 
