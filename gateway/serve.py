@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import os
 import signal
 import socket
@@ -109,7 +108,6 @@ def protocol_for(server: ServerSettings) -> type[HeaderDeadlineProtocol]:
 
 
 GRACEFUL_SHUTDOWN_S = 20
-GC_YOUNG_THRESHOLD = 50_000
 
 
 def server_config(settings: Settings, host: str, port: int) -> uvicorn.Config:
@@ -134,9 +132,11 @@ def server_config(settings: Settings, host: str, port: int) -> uvicorn.Config:
 def serve(settings: Settings, host: str, port: int, workers: int = 1) -> None:
     """Run the gateway built from ``settings`` on ``host:port`` until interrupted; with ``workers``
     > 1, that many processes share the listening socket (each with its own pools)."""
-    # A request allocates thousands of short-lived objects: collect the young generation less
-    # often (CPython's default 700 makes a collection every few fields of a large page).
-    gc.set_threshold(GC_YOUNG_THRESHOLD, 20, 50)
+    # CPython's default collection thresholds: the application freezes its start-up heap
+    # (gateway.app), and a request no longer allocates an object per field.  The thresholds once
+    # raised here (50,000, 20, 50) bought no latency or throughput any more and made the resident
+    # set creep ~0.2 MB a minute under steady load (20 minutes at 212 requests/s: +5.2%, still
+    # rising), where the defaults hold it flat (8 minutes at 210 requests/s: +0.1%).
     if workers > 1:
         _serve_workers(settings, host, port, workers)
         return
