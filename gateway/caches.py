@@ -93,9 +93,10 @@ class _Entry:
     document: DocumentNode
     size: int
     valid_for: set[RuleSet] = field(default_factory=set)  # validation rule sets it passed
-    # What passed the document limits (gateway.limits.analysis.check_document_remembered): at most
-    # a few dozen small tuples per policy, gone with the entry.
-    limit_passes: dict = field(default_factory=dict)  # type: ignore[type-arg]
+    # Facts derived from the document alone, keyed by their deriver and what else they depend on:
+    # the limits' passes per schema and policy (gateway.limits.analysis.check_document_remembered),
+    # the request-input findings per schema (gateway.request_input).  Small, and gone with the entry.
+    derived: dict = field(default_factory=dict)  # type: ignore[type-arg]
 
 
 class DocumentCache:
@@ -141,11 +142,11 @@ class DocumentCache:
         self._entries[query] = _Entry(document, size)
         self._bytes += size
 
-    def limit_passes(self, query: str, document: DocumentNode) -> dict | None:  # type: ignore[type-arg]
-        """Where the limits' passes for ``document`` are remembered, when the cache holds it under
-        ``query`` (None otherwise: the limits analyse it every time)."""
+    def derived(self, query: str, document: DocumentNode) -> dict | None:  # type: ignore[type-arg]
+        """Where facts derived from ``document`` alone are remembered, when the cache holds it under
+        ``query`` (None otherwise: whoever needs them derives them every time)."""
         entry = self._entries.get(query)
-        return entry.limit_passes if entry is not None and entry.document is document else None
+        return entry.derived if entry is not None and entry.document is document else None
 
     def is_valid(self, query: str, rules: RuleSet) -> bool:
         entry = self._entries.get(query)

@@ -75,13 +75,22 @@ class PlainObjectsExecutionContext(StrawberryGraphQLCoreExecutionContext):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # (type, id(field group)) → (the field group, kept alive so that its id is not reused; plan or None)
-        self._plans: dict[tuple[GraphQLObjectType, int], tuple[Any, Plan | None]] = {}
-        self._reads: dict[tuple[GraphQLObjectType, int], tuple[Any, Complete | None]] = {}
-        self._lists: dict[tuple[GraphQLList, int], tuple[Any, Complete | None]] = {}
-        self._mixeds: dict[tuple[GraphQLObjectType, int], tuple[Any, _Mixed | None]] = {}
+        # (kind, type, id(field group)) → (the field group, kept alive so that its id is not
+        # reused; the plan, read, list completion or mixed plan, or None)
+        self._memo: dict[tuple[str, Any, int], tuple[Any, Any]] = {}
         # Plans of earlier requests of the same operation (see ``_SharedPlans``), None: not shared.
         self._shared = _shared_plans(self.operation, self.fragments, self.variable_values)
+
+    def _memoized(self, kind: str, gql_type: Any, details: Any, make: Callable[[Any, Any], Any]) -> Any:
+        """This request's ``kind`` of plan for the type and field group: from its memo, else from
+        the operation's shared plans, else ``make(gql_type, details)``; None on the general path."""
+        key = (kind, gql_type, id(details))
+        cached = self._memo.get(key)
+        if cached is not None:
+            return cached[1]
+        made = None if self._general() else self._cached(kind, gql_type, details, lambda: make(gql_type, details))
+        self._memo[key] = (details, made)
+        return made
 
     def _cached(self, kind: str, gql_type: Any, details: Any, make: Callable[[], Any]) -> Any:
         """A plan from this request's memo, else from the operation's shared plans, else made."""
@@ -116,15 +125,7 @@ class PlainObjectsExecutionContext(StrawberryGraphQLCoreExecutionContext):
         return super().complete_object_value(return_type, field_details_list, info, path, result, position_context)
 
     def _mixed_plan(self, return_type: GraphQLObjectType, field_details_list: Any) -> _Mixed | None:
-        key = (return_type, id(field_details_list))
-        cached = self._mixeds.get(key)
-        if cached is not None:
-            return cached[1]
-        mixed = None if self._general() else self._cached(
-            "mixed", return_type, field_details_list, lambda: self._make_mixed(return_type, field_details_list)
-        )
-        self._mixeds[key] = (field_details_list, mixed)
-        return mixed
+        return self._memoized("mixed", return_type, field_details_list, self._make_mixed)
 
     def _make_mixed(self, return_type: GraphQLObjectType, field_details_list: Any) -> _Mixed | None:
         """An object with plain fields beside others (an enterprise's name beside its lists): its
@@ -199,15 +200,7 @@ class PlainObjectsExecutionContext(StrawberryGraphQLCoreExecutionContext):
         return super().complete_list_value(return_type, field_details_list, info, path, result, position_context)
 
     def _list_plan(self, return_type: GraphQLList, field_details_list: Any) -> Complete | None:
-        key = (return_type, id(field_details_list))
-        cached = self._lists.get(key)
-        if cached is not None:
-            return cached[1]
-        complete = None if self._general() else self._cached(
-            "list", return_type, field_details_list, lambda: self._make_list(return_type, field_details_list)
-        )
-        self._lists[key] = (field_details_list, complete)
-        return complete
+        return self._memoized("list", return_type, field_details_list, self._make_list)
 
     def _make_list(self, return_type: GraphQLList, field_details_list: Any) -> Complete | None:
         item_type = return_type.of_type
@@ -229,15 +222,7 @@ class PlainObjectsExecutionContext(StrawberryGraphQLCoreExecutionContext):
         return super().execute_field(parent_type, source, field_details_list, path, position_context)
 
     def _read(self, parent_type: GraphQLObjectType, field_details_list: Any) -> Complete | None:
-        key = (parent_type, id(field_details_list))
-        cached = self._reads.get(key)
-        if cached is not None:
-            return cached[1]
-        read = None if self._general() else self._cached(
-            "read", parent_type, field_details_list, lambda: self._make_read(parent_type, field_details_list)
-        )
-        self._reads[key] = (field_details_list, read)
-        return read
+        return self._memoized("read", parent_type, field_details_list, self._make_read)
 
     def _make_read(self, parent_type: GraphQLObjectType, details: Any) -> Complete | None:
         step = self._step(parent_type, details)
@@ -280,15 +265,7 @@ class PlainObjectsExecutionContext(StrawberryGraphQLCoreExecutionContext):
         return selection.GENERAL_ONLY or middleware
 
     def _plan(self, return_type: GraphQLObjectType, field_details_list: Any) -> Plan | None:
-        key = (return_type, id(field_details_list))
-        cached = self._plans.get(key)
-        if cached is not None:
-            return cached[1]
-        plan = None if self._general() else self._cached(
-            "plan", return_type, field_details_list, lambda: self._make_plan(return_type, field_details_list)
-        )
-        self._plans[key] = (field_details_list, plan)
-        return plan
+        return self._memoized("plan", return_type, field_details_list, self._make_plan)
 
     def _make_plan(self, return_type: GraphQLObjectType, field_details_list: Any) -> Plan | None:
         if return_type.is_type_of is not None:

@@ -225,9 +225,10 @@ def _analyse(
     return None, analyser.read
 
 
-Passes = dict[tuple[Any, RequestPolicy], tuple[tuple[str, ...], set[tuple[object, ...]]]]
+Passes = dict[Any, Any]
 """What passed the limits for one document: (schema, policy) → (the variables the analysis reads,
-the values of them it passed with)."""
+the values of them it passed with), in the document's cache entry's derived facts
+(``gateway.caches``), where other derivers keep theirs under other keys."""
 
 MAX_PASSES = 64
 

@@ -36,7 +36,7 @@ class QueryLimits(SchemaExtension):
         document = ctx.graphql_document
         if policy is not None and document is not None:
             # A cached document's passes are remembered on its cache entry: the same verdict, once.
-            passes = DOCUMENTS.limit_passes(ctx.query, document) if ctx.query else None
+            passes = DOCUMENTS.derived(ctx.query, document) if ctx.query else None
             error = check_document_remembered(ctx.schema._schema, document, ctx.variables, policy, passes)
             if error is not None:
                 raise error

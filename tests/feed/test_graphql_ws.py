@@ -8,14 +8,12 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from tests.feed.conftest import FeedStack, insert_record, record_number, wait_subscribed
-from tests.http.test_http_clients import REQUIRE_NODE_ENV, _skip_or_fail
+from tests.npm import npm_install
 
 PACKAGES = ("graphql-ws@6.4.2", "graphql@16.15.0", "ws@8.23.0")
 SCRIPT = """
@@ -40,14 +38,7 @@ QUERY = """subscription ($filter: RecordFeedFilter) {
 
 @pytest.fixture(scope="module")
 def graphql_ws(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    npm = shutil.which("npm")
-    if shutil.which("node") is None or npm is None:
-        _skip_or_fail("node and npm are needed for the graphql-ws client", REQUIRE_NODE_ENV)
-    prefix = tmp_path_factory.mktemp("npm-graphql-ws")
-    command = [npm, "install", "--prefix", str(prefix), "--no-audit", "--no-fund", "--loglevel=error", *PACKAGES]
-    installed = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
-    if installed.returncode != 0:
-        pytest.fail(f"npm install failed:\n{installed.stderr[-2000:]}")
+    prefix = npm_install(tmp_path_factory.mktemp("npm-graphql-ws"), PACKAGES, "the graphql-ws client")
     (prefix / "subscribe.cjs").write_text(SCRIPT, encoding="utf-8")
     return prefix
 

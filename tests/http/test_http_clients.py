@@ -16,13 +16,12 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import httpx
 import pytest
@@ -30,21 +29,15 @@ import pytest
 from tests.conftest import Stack
 from tests.hardening.served import Served, serve_process, served_settings
 from tests.http.test_ide_browser import CHROMIUM_ARGS, REQUIRE_BROWSER_ENV, _chromium
+from tests.npm import REQUIRE_NODE_ENV, npm_install, skip_or_fail
 from tests.tokens import bearer
 
-REQUIRE_NODE_ENV = "NODE_AUDIT_REQUIRED"
 NPM_PACKAGES = ("graphql-http@1.23.1", "graphql@16.15.0", "@urql/core@6.0.3")
 AUDIT_COUNT = 61
 # The browser's page comes from "localhost" (allowed: http://localhost:*); the gateway and the
 # refused page from 127.0.0.1, an origin the configuration does not name.
 CORS_ORIGINS = ["http://localhost:*"]
 PROVINCES = "{ provinces { code name } }"
-
-
-def _skip_or_fail(reason: str, required_by: str) -> NoReturn:
-    if os.environ.get(required_by):
-        pytest.fail(f"{reason} (required because {required_by} is set)")
-    pytest.skip(reason)
 
 
 @pytest.fixture(scope="module")
@@ -59,15 +52,7 @@ def served(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[S
 @pytest.fixture(scope="module")
 def node_modules(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """graphql-http and @urql/core installed from the npm registry into a fresh directory."""
-    node, npm = shutil.which("node"), shutil.which("npm")
-    if node is None or npm is None:
-        _skip_or_fail("node and npm are needed for the graphql-http audit and urql", REQUIRE_NODE_ENV)
-    prefix = tmp_path_factory.mktemp("npm")
-    command = [npm, "install", "--prefix", str(prefix), "--no-audit", "--no-fund", "--loglevel=error", *NPM_PACKAGES]
-    installed = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
-    if installed.returncode != 0:
-        pytest.fail(f"npm install failed:\n{installed.stderr[-2000:]}")
-    return prefix
+    return npm_install(tmp_path_factory.mktemp("npm"), NPM_PACKAGES, "the graphql-http audit and urql")
 
 
 def _node(node_modules: Path, script: str, *args: str) -> Any:
@@ -193,11 +178,11 @@ def page_port() -> Iterator[int]:
 def test_a_browser_on_another_origin_calls_the_gateway(served: Served, page_port: int) -> None:
     chromium = _chromium()
     if chromium is None:
-        _skip_or_fail("no Chromium binary (Debian: apt-get install chromium)", REQUIRE_BROWSER_ENV)
+        skip_or_fail("no Chromium binary (Debian: apt-get install chromium)", REQUIRE_BROWSER_ENV)
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        _skip_or_fail("playwright is not installed (pip install -e '.[dev]')", REQUIRE_BROWSER_ENV)
+        skip_or_fail("playwright is not installed (pip install -e '.[dev]')", REQUIRE_BROWSER_ENV)
 
     token = bearer(served.settings, "regulator", "320000", sub="portal")["Authorization"].removeprefix("Bearer ")
     # "localhost" must be the loopback the page server listens on, whatever the resolver says.

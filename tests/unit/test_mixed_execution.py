@@ -17,6 +17,7 @@ from strawberry.schema_directive import Location
 from gateway import execution
 from gateway.execution import PlainObjectsExecutionContext
 from resolvers.permissions import DirectiveExtension
+from tests.unit.counting import count_calls
 
 CALLS: list[str] = []
 
@@ -132,14 +133,7 @@ def test_mixed_plans_answer_as_graphql_core(name: str) -> None:
 
 
 def test_mixed_plans_are_used(monkeypatch: pytest.MonkeyPatch) -> None:
-    made: list[object] = []
-    original = PlainObjectsExecutionContext._make_mixed
-
-    def counting(self: PlainObjectsExecutionContext, *args: Any) -> Any:
-        made.append(args)
-        return original(self, *args)
-
-    monkeypatch.setattr(PlainObjectsExecutionContext, "_make_mixed", counting)
+    made = count_calls(monkeypatch, PlainObjectsExecutionContext, "_make_mixed")
     _run(DOCUMENTS["order"], PlainObjectsExecutionContext)
     assert made
 

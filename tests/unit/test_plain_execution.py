@@ -13,6 +13,7 @@ import strawberry
 
 from gateway.execution import PlainObjectsExecutionContext
 from resolvers import selection
+from tests.unit.counting import count_calls
 
 
 @strawberry.enum
@@ -99,14 +100,7 @@ def test_the_oracle_differs_from_nothing_by_accident() -> None:
 
 
 def test_general_only_turns_the_fast_lane_off(monkeypatch: pytest.MonkeyPatch) -> None:
-    made: list[object] = []
-    original = PlainObjectsExecutionContext._make_plan
-
-    def counting(self: PlainObjectsExecutionContext, *args: Any) -> Any:
-        made.append(args)
-        return original(self, *args)
-
-    monkeypatch.setattr(PlainObjectsExecutionContext, "_make_plan", counting)
+    made = count_calls(monkeypatch, PlainObjectsExecutionContext, "_make_plan")
     _run(DOCUMENTS["plain"], PlainObjectsExecutionContext, {})
     assert made
     made.clear()

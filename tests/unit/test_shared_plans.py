@@ -14,6 +14,7 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext as Or
 
 from gateway import execution
 from gateway.execution import PlainObjectsExecutionContext
+from tests.unit.counting import count_calls
 from tests.unit.test_plain_execution import DOCUMENTS, Query
 
 SCHEMA = strawberry.Schema(query=Query)._schema
@@ -32,14 +33,7 @@ def _answer(document: Any, context: type, variables: dict[str, Any]) -> dict[str
 
 def test_the_same_document_again_answers_as_graphql_core(monkeypatch: pytest.MonkeyPatch) -> None:
     document = parse(SHARED_DOCUMENT)
-    made: list[object] = []
-    original = PlainObjectsExecutionContext._make_plan
-
-    def counting(self: PlainObjectsExecutionContext, *args: Any) -> Any:
-        made.append(args)
-        return original(self, *args)
-
-    monkeypatch.setattr(PlainObjectsExecutionContext, "_make_plan", counting)
+    made = count_calls(monkeypatch, PlainObjectsExecutionContext, "_make_plan")
     variants = [{"s": True}, {"s": False}, {"s": True, "t": True}, {"s": False, "t": True}]
     for variables in variants * 2:
         expected = _answer(document, Oracle, variables)
