@@ -21,8 +21,8 @@ ATTRIBUTES = """SELECT a.attname, format_type(a.atttypid, a.atttypmod) AS type
 
 
 def _columns(columns: str) -> list[str]:
-    """The columns of a ``ChildList``, split at the commas outside parentheses; an alias prefix
-    (``c.``) dropped, an expression (the certificate's items) kept whole."""
+    """The columns of a ``ChildList`` as written (``c.uscc``), split at the commas outside
+    parentheses (the certificate's items are one expression)."""
     parts, depth, current = [], 0, ""
     for char in columns:
         depth += {"(": 1, ")": -1}.get(char, 0)
@@ -32,7 +32,7 @@ def _columns(columns: str) -> list[str]:
         else:
             current += char
     parts.append(current.strip())
-    return [re.sub(r"^\w+\.", "", part) for part in parts]
+    return parts
 
 
 def _table_of(child: q.ChildList, column: str) -> str:
@@ -44,19 +44,19 @@ def _table_of(child: q.ChildList, column: str) -> str:
 
 @pytest.mark.parametrize("child", CHILD_LISTS, ids=lambda c: c.query.name)
 async def test_each_row_type_is_its_lists_columns(stack: Stack, child: q.ChildList) -> None:
-    raw = [part for part in re.split(r",(?![^(]*\))", child.columns)]
-    names = _columns(child.columns)
+    written = _columns(child.columns)
+    names = [re.sub(r"^\w+\.", "", column) for column in written]  # an alias prefix (c.) dropped
     for province in stack.settings.provinces:
         conn = await asyncpg.connect(province.source.dsn)
         try:
             attributes = await conn.fetch(ATTRIBUTES, child.row_type)
             assert len(attributes) == len(names), (child.row_type, [a["attname"] for a in attributes], names)
-            for attribute, name, written in zip(attributes, names, raw, strict=True):
+            for attribute, name, column in zip(attributes, names, written, strict=True):
                 if name.startswith("ARRAY("):  # the certificate's items: an array of the item row type
                     assert attribute["type"] == "exchange.gateway_qualification_item_row[]", attribute
                     continue
                 assert attribute["attname"] == name, (child.row_type, attribute["attname"], name)
-                table = _table_of(child, written.strip())
+                table = _table_of(child, column)
                 column_type = await conn.fetchval(
                     "SELECT format_type(atttypid, atttypmod) FROM pg_attribute"
                     " WHERE attrelid = $1::regclass AND attname = $2", f"exchange.{table}", name)
