@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 from graphql import (
     DirectiveNode,
@@ -53,6 +53,7 @@ from graphql.language import Visitor
 from graphql.pyutils import Path, Undefined, gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
+from gateway.plan_code import PlanStep, compile_plan, keeps_str
 from resolvers import selection
 from resolvers.permissions import DirectiveExtension
 
@@ -62,6 +63,16 @@ Complete = Callable[[Any], Any]
 # without the group, a field graphql-core executes with it (through ``direct`` when there is one).
 _MixedStep = tuple[str, str | None, Complete | None, bool, Any, "Resolve | None"]
 Resolve = Callable[[Any, Any], Any]
+
+
+class _PlainField(NamedTuple):
+    """A plain field: the attribute it reads (None: ``__typename``), how a non-null value is
+    completed, whether null is an error, whether the value is a String/ID leaf (see ``plan_code``)."""
+
+    attribute: str | None
+    complete: Complete | None
+    non_null: bool
+    string_leaf: bool
 
 
 class _Fallback(Exception):
@@ -141,7 +152,7 @@ class PlainObjectsExecutionContext(StrawberryGraphQLCoreExecutionContext):
             if step is None:
                 steps.append((response_name, None, None, False, details, self._direct(return_type, details)))
             else:
-                steps.append((response_name, *step, None, None))
+                steps.append((response_name, step.attribute, step.complete, step.non_null, None, None))
         return _Mixed(return_type, steps)
 
     def _direct(self, parent_type: GraphQLObjectType, details: Any) -> Resolve | None:
@@ -226,11 +237,9 @@ class PlainObjectsExecutionContext(StrawberryGraphQLCoreExecutionContext):
 
     def _make_read(self, parent_type: GraphQLObjectType, details: Any) -> Complete | None:
         step = self._step(parent_type, details)
-        if step is None or step[0] is None:
+        if step is None or step.attribute is None or step.complete is None:
             return None
-        attribute, complete, non_null = step
-        if complete is None:
-            return None
+        attribute, complete, non_null = step.attribute, step.complete, step.non_null
 
         def read(source: Any) -> Any:
             value = getattr(source, attribute)
@@ -242,14 +251,14 @@ class PlainObjectsExecutionContext(StrawberryGraphQLCoreExecutionContext):
 
         return read
 
-    def _step(self, parent_type: GraphQLObjectType, details: Any) -> tuple[str | None, Complete | None, bool] | None:
-        """(attribute, completion, non-null) of a plain field; attribute None for ``__typename``;
-        None when the field is not plain or its value needs graphql-core."""
+    def _step(self, parent_type: GraphQLObjectType, details: Any) -> _PlainField | None:
+        """How a plain field is read and completed (attribute None for ``__typename``); None when
+        the field is not plain or its value needs graphql-core."""
         if any(d.defer_usage is not None for d in details):
             return None
         name = details[0].node.name.value
         if name == "__typename":
-            return None, None, True
+            return _PlainField(None, None, True, False)
         field_def = self.schema.get_field(parent_type, name)
         definition = field_def.extensions.get("strawberry-definition") if field_def is not None else None
         if definition is None or not _plain(definition, field_def.resolve):
@@ -257,7 +266,8 @@ class PlainObjectsExecutionContext(StrawberryGraphQLCoreExecutionContext):
         made = self._completer(field_def.type, details)
         if made is None:
             return None
-        return definition.python_name, made[0], made[1]
+        leaf = field_def.type.of_type if isinstance(field_def.type, GraphQLNonNull) else field_def.type
+        return _PlainField(definition.python_name, made[0], made[1], keeps_str(leaf))
 
     def _general(self) -> bool:
         # strawberry makes a manager for every request; only one with middlewares wraps the fields.
@@ -273,30 +283,13 @@ class PlainObjectsExecutionContext(StrawberryGraphQLCoreExecutionContext):
         grouped, defer_usages, _ = self.collect_subfields(return_type, field_details_list)
         if defer_usages:
             return None
-        steps: list[tuple[str, str | None, Complete | None, bool]] = []
+        steps: list[PlanStep] = []
         for response_name, details in grouped.items():
             step = self._step(return_type, details)
             if step is None:
                 return None
             steps.append((response_name, *step))
-        typename = return_type.name
-
-        def plan(source: Any) -> dict[str, Any]:
-            out: dict[str, Any] = {}
-            for response_name, attribute, complete, non_null in steps:
-                if attribute is None:
-                    out[response_name] = typename
-                    continue
-                value = getattr(source, attribute)
-                if value is None or value is Undefined:
-                    if non_null:
-                        raise _Fallback
-                    out[response_name] = None
-                else:
-                    out[response_name] = complete(value)  # type: ignore[misc]
-            return out
-
-        return plan
+        return compile_plan(return_type.name, steps, _Fallback)
 
     def _completer(self, field_type: GraphQLOutputType, details: Any) -> tuple[Complete, bool] | None:
         """How to complete a non-null value of ``field_type``, and whether null is an error."""

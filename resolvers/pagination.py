@@ -14,6 +14,8 @@ import json
 from datetime import date
 from typing import Any
 
+import orjson
+
 from domain.errors import BadUserInput
 
 
@@ -24,13 +26,10 @@ class CursorError(BadUserInput):
         super().__init__(f"{argument}: invalid cursor (use an endCursor or edge cursor returned by this API)")
 
 
-# json.dumps with arguments builds a new encoder per call; a page makes a cursor per edge.
-_COMPACT = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
-
-
 def encode(kind: str, payload: dict[str, Any]) -> str:
-    raw = _COMPACT.encode({"k": kind, **payload})
-    return base64.urlsafe_b64encode(raw.encode()).decode()
+    # orjson writes the bytes json.dumps(separators=(",", ":"), ensure_ascii=False) would, encoded
+    # as UTF-8 (so cursors made before stay valid), ~4x faster: a page makes a cursor per edge.
+    return base64.urlsafe_b64encode(orjson.dumps({"k": kind, **payload})).decode()
 
 
 def decode(kind: str, cursor: str) -> dict[str, Any]:

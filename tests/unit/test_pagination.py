@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import random
 from datetime import date, timedelta
 
@@ -14,6 +16,15 @@ def test_cursors_round_trip() -> None:
     assert pg.decode_enterprise_cursor(pg.enterprise_cursor("9132X")) == "9132X"
     cursor = pg.credit_cursor(date(2026, 1, 2), "JS-001", "320000")
     assert pg.decode_credit_cursor(cursor) == (date(2026, 1, 2), "JS-001", "320000")
+
+
+def test_cursors_keep_the_encoding_clients_already_hold() -> None:
+    # Cursors handed out before stay valid: the same compact, UTF-8 JSON as json.dumps made them.
+    for payload in ({"u": "91320100MA1XYZ1234"}, {"d": "2026-01-02", "n": "沪-0001 \"x\"", "p": "310000"}):
+        made = pg.encode("e", payload)
+        before = json.dumps({"k": "e", **payload}, separators=(",", ":"), ensure_ascii=False).encode()
+        assert base64.urlsafe_b64decode(made) == before
+    assert pg.enterprise_cursor("91320100MA1XYZ1234") == "eyJrIjoiZSIsInUiOiI5MTMyMDEwME1BMVhZWjEyMzQifQ=="
 
 
 @pytest.mark.parametrize("bad", ["", "!!!", pg.enterprise_cursor("x"), "eyJrIjoiYyJ9"])
