@@ -23,6 +23,7 @@ from sources.base import Row, Source
 from sources.breaker import CircuitBreaker, Outcome
 from sources.config import BreakerConfig, SourceConfig
 from sources.errors import SourceError, SourceTimeout, SourceUnavailable
+from sources.pool import ConnectionPool
 from sources.trace import RequestTrace
 
 log = logging.getLogger("yrd.sources")
@@ -45,6 +46,14 @@ _STALE_CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
 )
 # What the caller is told for a data error, by SQLSTATE; never the server's message, which may quote
 # the statement's values or, in some versions, parts of the statement.
+# How an operation can end with its connection fit for the next one: an error the server sent (it
+# then waits for the next statement); the gateway's own refusal inside a transaction (rolled back
+# first); a statement cut off by cancellation or its timeout (asyncpg sends the server a cancel
+# request, and the connection's next statement waits until the server has acknowledged it, as
+# asyncpg's own pool relies on).  The pool still closes a connection that is closed or left inside
+# a transaction.  Anything else (a broken connection, a driver error) closes it.
+_IN_STEP: tuple[type[BaseException], ...] = (asyncpg.PostgresError, GatewayError, asyncio.CancelledError, TimeoutError)
+_IDLE_LIFETIME_S = 60.0  # an idle connection is closed after this long (a province's slots are few)
 _DATA_ERROR_REASONS = {
     "22021": "a text value holds a character no database text can hold (such as NUL)",
     "22000": "a value cannot be sent to the database (such as text holding a lone surrogate)",
@@ -68,8 +77,7 @@ class PostgresSource:
         self.name = config.name
         self.timeout_s = config.timeout_s
         self._config = config
-        self._pool: asyncpg.Pool | None = None
-        self._pool_lock = asyncio.Lock()
+        self._pool = ConnectionPool(self._connect, max_size=config.pool_size, idle_lifetime_s=_IDLE_LIFETIME_S)
         self.breaker = CircuitBreaker(breaker or BreakerConfig())
 
     async def fetch(self, sql: str, *args: Any) -> Sequence[Row]:
@@ -90,9 +98,7 @@ class PostgresSource:
         return await self._run(lambda conn, _timeout: _in_transaction(conn, work))
 
     async def close(self) -> None:
-        if self._pool is not None:
-            pool, self._pool = self._pool, None
-            await pool.close()
+        await self._pool.close()
 
     async def _run(self, op: Callable[[asyncpg.Connection, float], Awaitable[T]]) -> T:
         permit = self.breaker.admit()
@@ -119,26 +125,23 @@ class PostgresSource:
             return await self._once(op)
 
     async def _once(self, op: Callable[[asyncpg.Connection, float], Awaitable[T]]) -> T:
-        pool = await self._get_pool()
-        async with pool.acquire() as conn:
-            return await op(conn, self.timeout_s)
+        conn = await self._pool.acquire()
+        try:
+            result = await op(conn, self.timeout_s)
+        except _IN_STEP:
+            self._pool.release(conn)
+            raise
+        except BaseException:
+            self._pool.discard(conn)  # broken, or a state nothing above vouches for: closed, never reused
+            raise
+        # Nothing is reset on the way back (asyncpg's pool would send advisory unlocks, CLOSE ALL,
+        # UNLISTEN, RESET ALL: a second round trip): pooled connections keep no session state (no
+        # LISTEN, locks, SET or cursors outside the transaction that made them).
+        self._pool.release(conn)
+        return result
 
-    async def _get_pool(self) -> asyncpg.Pool:
-        async with self._pool_lock:
-            if self._pool is None:
-                self._pool = await asyncpg.create_pool(
-                    self._config.dsn,
-                    min_size=0,
-                    max_size=self._config.pool_size,
-                    timeout=self.timeout_s,
-                    command_timeout=self.timeout_s,
-                    max_inactive_connection_lifetime=60,
-                    # asyncpg resets every connection it takes back (advisory unlocks, CLOSE ALL,
-                    # UNLISTEN, RESET ALL): a second round trip per statement.  The read path keeps
-                    # no session state on pooled connections (no LISTEN, locks, SET or cursors).
-                    reset=_keep_session,
-                )
-            return self._pool
+    def _connect(self) -> Awaitable[asyncpg.Connection]:
+        return asyncpg.connect(self._config.dsn, timeout=self.timeout_s, command_timeout=self.timeout_s)
 
     def _judge(self, exc: Exception) -> tuple[GatewayError, Outcome]:
         """The client-safe error for a driver exception and what it says about the source."""
@@ -177,10 +180,6 @@ def _bad_input(sqlstate: str | None) -> BadUserInput:
 async def _in_transaction(conn: asyncpg.Connection, work: Callable[[asyncpg.Connection], Awaitable[T]]) -> T:
     async with conn.transaction():
         return await work(conn)
-
-
-async def _keep_session(_connection: asyncpg.Connection) -> None:
-    """Nothing to reset: see ``_get_pool``."""
 
 
 class TracedSource:
