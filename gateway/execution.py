@@ -23,8 +23,10 @@ in the selection's order, awaitables gathered as ``execute_fields`` gathers them
 A resolver field of the simple kind (a sync resolver without arguments, whose only extensions are
 ``DirectiveExtension`` s: an enterprise's lists with their ``@published`` filter) is called directly,
 as strawberry's resolver would call it, in a copy of graphql-core's ``execute_field`` without its
-argument and middleware steps: strawberry's per-call conversion and extension chain cost ~0.4 ms of
-a page of 50's 6 ms of CPU.
+argument and middleware steps (its definition looked up once per plan, a list of plain objects
+completed by its list plan at once): strawberry's per-call conversion and extension chain cost
+~0.4 ms of a page of 50's 6 ms of CPU.  A plain field whose object has a mixed plan (an edge's
+node) runs that plan directly, without resolve info or ``complete_value``'s dispatch.
 
 Plans are made once per operation, not per request: a cached document brings back the same node
 objects, and the plans made for them are kept beside the operation (``_SharedPlans``).
@@ -59,9 +61,9 @@ from resolvers.permissions import DirectiveExtension
 
 Plan = Callable[[Any], dict[str, Any]]
 Complete = Callable[[Any], Any]
-# (response name, attribute, completion, non-null, field group, direct resolver): a plain field
-# without the group, a field graphql-core executes with it (through ``direct`` when there is one).
-_MixedStep = tuple[str, str | None, Complete | None, bool, Any, "Resolve | None"]
+# (response name, attribute, completion, non-null, field group, run): a plain field without the
+# group, a field graphql-core executes with it (through ``run`` when the plan runs it itself).
+_MixedStep = tuple[str, str | None, Complete | None, bool, Any, "_FieldRun | None"]
 Resolve = Callable[[Any, Any], Any]
 
 
@@ -150,44 +152,41 @@ class PlainObjectsExecutionContext(StrawberryGraphQLCoreExecutionContext):
         for response_name, details in grouped.items():
             step = self._step(return_type, details)
             if step is None:
-                steps.append((response_name, None, None, False, details, self._direct(return_type, details)))
+                steps.append((response_name, None, None, False, details, self._field_run(return_type, details)))
             else:
                 steps.append((response_name, step.attribute, step.complete, step.non_null, None, None))
         return _Mixed(return_type, steps)
 
-    def _direct(self, parent_type: GraphQLObjectType, details: Any) -> Resolve | None:
-        """The field's resolver called as strawberry would call it, without strawberry's per-call
-        machinery (argument conversion, the extension chain built per call), for a field of the
-        simple kind: a sync resolver without arguments whose extensions are ``DirectiveExtension``
-        s (the ``@published``/``@sensitive`` transforms); None for anything else."""
-        if any(d.defer_usage is not None for d in details):
+    def _field_run(self, parent_type: GraphQLObjectType, details: Any) -> _FieldRun | None:
+        """How a mixed plan runs a field that is not plain without graphql-core's ``execute_field``:
+        a simple resolver field called directly (:class:`_DirectField`), or a plain attribute
+        whose object has a mixed plan of its own (:class:`_ObjectField`, an edge's node); None:
+        graphql-core executes it."""
+        if any(d.defer_usage is not None for d in details) or details[0].node.arguments:
             return None
         field_def = self.schema.get_field(parent_type, details[0].node.name.value)
         definition = field_def.extensions.get("strawberry-definition") if field_def is not None else None
-        if definition is None or field_def.args or details[0].node.arguments:
+        if definition is None or field_def.args:
             return None
-        return _direct_resolver(definition, getattr(self.schema, "_strawberry_schema", None))
+        if _plain(definition, field_def.resolve):
+            return self._object_field(field_def, definition, details)
+        resolve = _direct_resolver(definition, getattr(self.schema, "_strawberry_schema", None))
+        if resolve is None:
+            return None
+        inner = field_def.type.of_type if isinstance(field_def.type, GraphQLNonNull) else field_def.type
+        complete_list = self._list_plan(inner, details) if isinstance(inner, GraphQLList) else None
+        return _DirectField(field_def, to_nodes(details), resolve, complete_list)
 
-    def execute_direct(
-        self, parent_type: GraphQLObjectType, source: Any, details: Any, path: Path, resolve: Resolve
-    ) -> Any:
-        """graphql-core's ``execute_field`` for a field without arguments or middleware, with
-        ``resolve`` in place of the field's resolve function: the same resolve info, completion,
-        awaiting and error handling (each line below is one of its own)."""
-        field_def = self.schema.get_field(parent_type, details[0].node.name.value)
-        return_type = field_def.type
-        info = self.build_resolve_info(field_def, to_nodes(details), parent_type, path)
-        try:
-            result = resolve(source, info)
-            if self.is_awaitable(result):
-                return self.complete_awaitable_value(return_type, details, info, path, result, None)
-            completed = self.complete_value(return_type, details, info, path, result, None)
-            if self.is_awaitable(completed):
-                return self._await_completed(completed, return_type, details, path)
-        except Exception as raw_error:
-            self.handle_field_error(raw_error, return_type, details, path)
+    def _object_field(self, field_def: Any, definition: Any, details: Any) -> _ObjectField | None:
+        inner = field_def.type.of_type if isinstance(field_def.type, GraphQLNonNull) else field_def.type
+        if not is_object_type(inner) or inner.is_type_of is not None:
             return None
-        return completed
+        mixed = self._mixed_plan(inner, details)
+        return _ObjectField(definition.python_name, field_def.type, mixed) if mixed is not None else None
+
+    def execute_general(self, parent_type: GraphQLObjectType, source: Any, details: Any, path: Path) -> Any:
+        """graphql-core's own ``execute_field``, past this context's shortcuts."""
+        return super().execute_field(parent_type, source, details, path, None)
 
     async def _await_completed(self, completed: Any, return_type: Any, details: Any, path: Path) -> Any:
         try:
@@ -329,7 +328,7 @@ class _Mixed:
     def read(self, source: Any) -> list[Any]:
         values: list[Any] = []
         typename = self.typename
-        for _, attribute, complete, non_null, details, _direct in self.steps:
+        for _, attribute, complete, non_null, details, _run in self.steps:
             if details is not None:
                 values.append(_GENERAL)
             elif attribute is None:
@@ -348,18 +347,18 @@ class _Mixed:
         results: dict[str, Any] = {}
         is_awaitable = context.is_awaitable
         awaitable_fields: list[str] = []
-        execute_field = super(PlainObjectsExecutionContext, context).execute_field
+        execute_general = context.execute_general
         parent_type, typename = self.parent_type, self.typename
         try:
-            for (response_name, _, _, _, details, direct), value in zip(self.steps, values, strict=True):
+            for (response_name, _, _, _, details, run), value in zip(self.steps, values, strict=True):
                 if value is not _GENERAL:
                     results[response_name] = value
                     continue
                 field_path = Path(path, response_name, typename)
-                if direct is not None:
-                    result = context.execute_direct(parent_type, source, details, field_path, direct)
+                if run is not None:
+                    result = run(context, parent_type, source, details, field_path)
                 else:
-                    result = execute_field(parent_type, source, details, field_path, None)
+                    result = execute_general(parent_type, source, details, field_path)
                 if result is not Undefined:
                     results[response_name] = result
                     if is_awaitable(result):
@@ -382,6 +381,83 @@ class _Mixed:
 
         return get_results()
 
+
+class _DirectField:
+    """A simple resolver field (see ``PlainObjectsExecutionContext._field_run``) run as graphql-core's
+    ``execute_field`` runs a field without arguments or middleware (each step below is one of its
+    own), with its definition and nodes looked up once per plan, the resolver called directly, and
+    a list of plain objects completed by its list plan without ``complete_value``'s dispatch (a
+    value the plan refuses goes through ``complete_value``, which reports it)."""
+
+    __slots__ = ("complete_list", "field_def", "nodes", "resolve", "return_type")
+
+    def __init__(self, field_def: Any, nodes: list[Any], resolve: Resolve, complete_list: Complete | None) -> None:
+        self.field_def = field_def
+        self.return_type = field_def.type
+        self.nodes = nodes
+        self.resolve = resolve
+        self.complete_list = complete_list
+
+    def __call__(
+        self, context: PlainObjectsExecutionContext, parent_type: GraphQLObjectType, source: Any, details: Any,
+        path: Path,
+    ) -> Any:
+        return_type = self.return_type
+        info = context.build_resolve_info(self.field_def, self.nodes, parent_type, path)
+        try:
+            result = self.resolve(source, info)
+            if context.is_awaitable(result):
+                return context.complete_awaitable_value(return_type, details, info, path, result, None)
+            if self.complete_list is not None and result.__class__ is list:
+                try:
+                    return self.complete_list(result)
+                except Exception:  # _Fallback, or a leaf that does not coerce: completed again below
+                    pass
+            completed = context.complete_value(return_type, details, info, path, result, None)
+            if context.is_awaitable(completed):
+                return context._await_completed(completed, return_type, details, path)
+        except Exception as raw_error:
+            context.handle_field_error(raw_error, return_type, details, path)
+            return None
+        return completed
+
+
+class _ObjectField:
+    """A plain field whose value is an object with a mixed plan (an edge's node): the attribute read
+    and the object's plan run, as ``execute_field`` would end up doing through strawberry's attribute
+    reader, ``complete_value`` and ``complete_object_value`` (no resolve info: nothing on this path
+    reads one).  A null value, or one the plan's reads refuse, goes to ``execute_field`` itself, which
+    reports it; an error of the object's fields is handled at this field, as there."""
+
+    __slots__ = ("attribute", "mixed", "return_type")
+
+    def __init__(self, attribute: str, return_type: Any, mixed: _Mixed) -> None:
+        self.attribute = attribute
+        self.return_type = return_type
+        self.mixed = mixed
+
+    def __call__(
+        self, context: PlainObjectsExecutionContext, parent_type: GraphQLObjectType, source: Any, details: Any,
+        path: Path,
+    ) -> Any:
+        value = getattr(source, self.attribute)
+        if value is None or value is Undefined:
+            return context.execute_general(parent_type, source, details, path)
+        try:
+            plain = self.mixed.read(value)
+        except Exception:  # nothing has run yet: the general path completes the field
+            return context.execute_general(parent_type, source, details, path)
+        try:
+            completed = self.mixed.execute(context, value, path, plain)
+            if context.is_awaitable(completed):
+                return context._await_completed(completed, self.return_type, details, path)
+        except Exception as raw_error:
+            context.handle_field_error(raw_error, self.return_type, details, path)
+            return None
+        return completed
+
+
+_FieldRun = _DirectField | _ObjectField
 
 _DIRECT: dict[Any, Resolve | None] = {}  # by strawberry field definition: made once per field
 

@@ -46,6 +46,12 @@ async def _pair(name: str) -> list[str]:
 
 
 @strawberry.type
+class Item:
+    label: str
+    rank: int | None = None
+
+
+@strawberry.type
 class Node:
     name: str
     code: str | None = None
@@ -85,6 +91,20 @@ class Node:
         return self.name * times
 
     @strawberry.field
+    def items(self) -> list[Item]:
+        CALLS.append(f"items:{self.name}")
+        return [Item(label=self.name, rank=1), Item(label=self.name * 2)]
+
+    @strawberry.field
+    def bad_items(self) -> list[Item]:
+        CALLS.append(f"bad_items:{self.name}")
+        return [Item(label=self.name), Item(label=None)]  # type: ignore[arg-type]  # null where the type forbids it
+
+    @strawberry.field
+    def items_tuple(self) -> list[Item]:
+        return (Item(label=self.name),)  # type: ignore[return-value]  # an iterable that is not a list
+
+    @strawberry.field
     async def later(self) -> list[str]:
         CALLS.append(f"later:{self.name}")
         await asyncio.sleep(0)
@@ -98,10 +118,20 @@ class Edge:
 
 
 @strawberry.type
+class Holder:
+    maybe: Node | None
+    sure: Node
+
+
+@strawberry.type
 class Query:
     @strawberry.field
     def edges(self) -> list[Edge]:
         return [Edge(cursor=str(i), node=Node(name=n, code=None if i else "c")) for i, n in enumerate("abc")]
+
+    @strawberry.field
+    def holders(self) -> list[Holder]:
+        return [Holder(maybe=None, sure=Node(name="s")), Holder(maybe=Node(name="m"), sure=None)]  # type: ignore[arg-type]
 
     @strawberry.field
     def broken(self) -> list[Edge | None]:
@@ -116,6 +146,11 @@ DOCUMENTS = {
     "plain_null": "{ broken { cursor node { name upper } } }",
     "typename": "{ edges { __typename node { __typename upper } } }",
     "extensions": "{ edges { node { name suffixed pending refused repeated r3: repeated(times: 3) } } }",
+    "plain_lists": "{ edges { node { name items { label rank } itemsTuple { label } upper } } }",
+    "plain_list_refused": "{ edges { cursor node { badItems { label } name } } }",
+    "objects_null": "{ holders { maybe { name upper } sure { name upper } } }",
+    "object_errors": "{ holders { maybe { name strict } sure { upper failing } } }",
+    "object_async": "{ edges { cursor node { later pending name } } }",
 }
 
 
@@ -144,3 +179,13 @@ def test_simple_resolver_fields_are_called_directly() -> None:
               if definition.python_name in {"suffixed", "pending", "refused", "repeated", "upper", "later"}}
     # async: strawberry's own resolver; with arguments: not even considered
     assert direct == {"upper": True, "suffixed": True, "pending": True, "refused": True, "later": False}
+
+
+def test_the_plan_runs_an_edge_s_node_and_a_node_s_lists_itself(monkeypatch: pytest.MonkeyPatch) -> None:
+    nodes = count_calls(monkeypatch, execution._ObjectField, "__call__")
+    lists = count_calls(monkeypatch, execution._DirectField, "__call__")
+    general = count_calls(monkeypatch, PlainObjectsExecutionContext, "execute_general")
+    _run(DOCUMENTS["plain_lists"], PlainObjectsExecutionContext)
+    assert len(nodes) == 3  # each edge's node
+    assert len(lists) == 3 * 3  # items, itemsTuple and upper of each node
+    assert general == []  # nothing left to graphql-core's execute_field
