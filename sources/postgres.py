@@ -44,8 +44,6 @@ _STALE_CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
     asyncpg.AdminShutdownError,
     asyncpg.InterfaceError,
 )
-# What the caller is told for a data error, by SQLSTATE; never the server's message, which may quote
-# the statement's values or, in some versions, parts of the statement.
 # How an operation can end with its connection fit for the next one: an error the server sent (it
 # then waits for the next statement); the gateway's own refusal inside a transaction (rolled back
 # first); a statement cut off by cancellation or its timeout (asyncpg sends the server a cancel
@@ -54,6 +52,8 @@ _STALE_CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
 # a transaction.  Anything else (a broken connection, a driver error) closes it.
 _IN_STEP: tuple[type[BaseException], ...] = (asyncpg.PostgresError, GatewayError, asyncio.CancelledError, TimeoutError)
 _IDLE_LIFETIME_S = 60.0  # an idle connection is closed after this long (a province's slots are few)
+# What the caller is told for a data error, by SQLSTATE; never the server's message, which may quote
+# the statement's values or, in some versions, parts of the statement.
 _DATA_ERROR_REASONS = {
     "22021": "a text value holds a character no database text can hold (such as NUL)",
     "22000": "a value cannot be sent to the database (such as text holding a lone surrogate)",
