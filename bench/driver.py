@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import httpx
 
 from bench.floor import Floor
+from bench.lean_http import LeanClient
 from bench.scenarios import Scenario
 
 Call = Callable[[int], Awaitable[None]]
@@ -60,15 +61,21 @@ async def _worker(call: Call, todo: Iterator[int], latencies: list[float]) -> No
         latencies.append(time.perf_counter() - start)
 
 
-def gateway_call(client: httpx.AsyncClient, scenario: Scenario) -> Call:
+def gateway_call(client: httpx.AsyncClient | LeanClient, scenario: Scenario) -> Call:
     """POST the scenario's document; fail the run on an HTTP error or a GraphQL error."""
 
     async def call(index: int) -> None:
-        response = await client.post("/graphql", json={"query": scenario.query, "variables": scenario.variables(index)})
+        payload = {"query": scenario.query, "variables": scenario.variables(index)}
+        if isinstance(client, LeanClient):
+            answer = await client.post_json("/graphql", payload)
+            status, body = answer.status, answer.body
+        else:
+            response = await client.post("/graphql", json=payload)
+            status, body = response.status_code, response.content
         # A byte search instead of parsing: the client's JSON decoding would otherwise be timed as
         # gateway latency. '"errors":' cannot occur unescaped inside a string value.
-        if response.status_code != 200 or b'"errors":' in response.content:
-            raise GatewayError(f"{scenario.name}: HTTP {response.status_code}: {response.text[:500]}")
+        if status != 200 or b'"errors":' in body:
+            raise GatewayError(f"{scenario.name}: HTTP {status}: {body[:500].decode(errors='replace')}")
 
     return call
 

@@ -32,12 +32,11 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import httpx
 import psutil
 
 from bench import stack
-from bench.floor import PoolSource
+from bench.floor import PoolSource, floor_pool
 from bench.server import running_gateway
 from gateway.auth import issue_token
 from gateway.export import endpoint
@@ -152,7 +151,7 @@ async def _floor(settings: Settings, anchor: date) -> dict[str, Any]:
     _say("floor: the same rows read directly with asyncpg")
     identity = Identity(subject="bench-export", roles=frozenset({"regulator"}), province=PROVINCE)
     visibility = identity.record_visibility(anchor)
-    pools = {p.code: await asyncpg.create_pool(p.source.dsn, min_size=1, max_size=2) for p in settings.provinces}
+    pools = {p.code: floor_pool(p.source) for p in settings.provinces}
     try:
         started = time.perf_counter()
         counts = await asyncio.gather(*(

@@ -4,6 +4,10 @@ The floor reuses the gateway's query objects and functions (``sources.province_q
 ``sources.central_queries``) through a bare pool adapter, so the SQL text, the parameters and the
 per-level fan-out are identical; what is left over in the gateway's latency is its own overhead
 (HTTP, GraphQL parsing/validation/execution, loaders, merging, JSON).
+
+Connections come from the gateway's own pool (``sources.pool``), the leanest way to asyncpg
+connections there is here: asyncpg's stock pool would add its release task and, by default, a reset
+round trip to every floor statement, and the floor would flatter the gateway.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from gateway.settings import Settings
 from sources import central_queries
 from sources.base import Row
 from sources.config import CENTRAL, SourceConfig
+from sources.pool import ConnectionPool
 from sources.province_queries import BatchQuery, Visibility, enterprise_page, fetch_grouped
 from sources.records import EnterpriseRow, SourceRecord
 
@@ -33,14 +38,14 @@ class PoolSource:
     No breaker, no timeout, no trace: exactly what the floor is meant to leave out.
     """
 
-    def __init__(self, name: str, pool: asyncpg.Pool, counts: Counter[str]) -> None:
+    def __init__(self, name: str, pool: ConnectionPool, counts: Counter[str]) -> None:
         self.name = name
         self._pool = pool
         self._counts = counts
 
     async def fetch(self, sql: str, *args: Any) -> Sequence[Row]:
         self._counts[self.name] += 1
-        return await self._pool.fetch(sql, *args)
+        return await _fetch(self._pool, sql, *args)
 
 
 @dataclass
@@ -79,15 +84,14 @@ class FloorView:
 class Floor:
     """Own pools to every database, sized like the gateway's."""
 
-    def __init__(self, pools: dict[str, asyncpg.Pool], provinces: tuple[str, ...]) -> None:
+    def __init__(self, pools: dict[str, ConnectionPool], provinces: tuple[str, ...]) -> None:
         self._pools = pools
         self.provinces = provinces
 
     @classmethod
     async def open(cls, settings: Settings) -> Floor:
         configs = [settings.central, *(p.source for p in settings.provinces)]
-        pools = await asyncio.gather(*(_pool(config) for config in configs))
-        return cls({c.name: pool for c, pool in zip(configs, pools, strict=True)}, settings.province_codes)
+        return cls({c.name: floor_pool(c) for c in configs}, settings.province_codes)
 
     def view(self) -> FloorView:
         """A fresh per-request view; public visibility, like the gateway's anonymous identity."""
@@ -97,15 +101,26 @@ class Floor:
 
     async def fetch(self, name: str, sql: str, *args: Any) -> list[asyncpg.Record]:
         """An untimed helper statement (picking sample keys), outside any request."""
-        return await self._pools[name].fetch(sql, *args)
+        return await _fetch(self._pools[name], sql, *args)
 
     async def close(self) -> None:
         await asyncio.gather(*(pool.close() for pool in self._pools.values()))
 
 
-async def _pool(config: SourceConfig) -> asyncpg.Pool:
-    # Same pool shape as sources.postgres.PostgresSource (lazy, same maximum, default statement cache).
-    return await asyncpg.create_pool(config.dsn, min_size=0, max_size=config.pool_size)
+def floor_pool(config: SourceConfig) -> ConnectionPool:
+    # The gateway's pool shape (lazy, same maximum, asyncpg's default statement cache).
+    return ConnectionPool(lambda: asyncpg.connect(config.dsn), max_size=config.pool_size)
+
+
+async def _fetch(pool: ConnectionPool, sql: str, *args: Any) -> list[asyncpg.Record]:
+    conn = await pool.acquire()
+    try:
+        rows = await conn.fetch(sql, *args)
+    except BaseException:
+        pool.discard(conn)  # the floor never fails in a bench run; if it does, start clean
+        raise
+    pool.release(conn)
+    return rows
 
 
 def invert(routes: Mapping[str, Iterable[str]]) -> dict[str, list[str]]:

@@ -17,7 +17,7 @@ import platform
 import signal
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,6 +26,7 @@ from typing import Any
 from bench import crosscheck, report, scenarios, stack
 from bench.driver import Stats, client_for, floor_call, gateway_call, measure
 from bench.floor import Floor
+from bench.lean_http import LeanClient
 from bench.samples import Samples, pick
 from bench.server import running_gateway
 from bench.verify import StatementCheck, check
@@ -73,6 +74,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--reseed", action="store_true", help="seed again even if the data is current")
     parser.add_argument("--data-dir", type=Path, default=stack.BENCH_DIR, help="where the databases live")
     parser.add_argument("--workers", type=int, default=1, help="gateway processes (yrd-gateway serve --workers)")
+    parser.add_argument("--client", choices=("lean", "httpx"), default="lean",
+                        help="the measured requests' client: lean (bench.lean_http, as wrk would: the client's own"
+                             " CPU is not timed as gateway latency) or httpx (as earlier runs measured)")
     parser.add_argument(
         "--roles", default="public,regulator",
         help="callers to measure the gateway as: public (no token) and/or regulator (a Jiangsu regulator's"
@@ -103,8 +107,10 @@ async def _bench(settings: Settings, url: str, state: stack.SeedState, args: arg
     roles = {r.strip() for r in args.roles.split(",") if r.strip()}
     floor = await Floor.open(settings)
     try:
+        measured: Callable[..., Any] = LeanClient if args.client == "lean" else client_for
         async with client_for(url, args.concurrency) as client, \
-                client_for(url, args.concurrency, _regulator_headers(settings)) as regulator:
+                measured(url, args.concurrency) as public, \
+                measured(url, args.concurrency, _regulator_headers(settings)) as regulator:
             samples = await pick(floor, state.showcase, args.variants, stack.SEED, settings.person_key_secret)
             outcome = Outcome({}, {}, samples)
             for scenario in [
@@ -118,7 +124,7 @@ async def _bench(settings: Settings, url: str, state: stack.SeedState, args: arg
                 floor_stats = await measure(floor_call(floor, scenario), **load)
                 if "public" in roles:
                     _say(f"{scenario.name}: gateway, {args.requests} requests × {args.concurrency} workers")
-                    gateway = await measure(gateway_call(client, scenario), **load)
+                    gateway = await measure(gateway_call(public, scenario), **load)
                     outcome.results[scenario.name] = {"gateway": gateway, "floor": floor_stats}
                 if "regulator" in roles:
                     _say(f"{scenario.name}: gateway as a regulator of {REGULATOR_PROVINCE}")
@@ -149,6 +155,7 @@ def _meta(
         "requests": args.requests,
         "concurrency": args.concurrency,
         "workers": args.workers,
+        "client": args.client,
         "warmup": _warmup(args),
         "variants": args.variants,
         "cores": os.cpu_count(),
