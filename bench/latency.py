@@ -24,6 +24,7 @@ import httpx
 from bench import stack
 from bench.index_sync import DATABASE, _on_database, _percentiles, _sample_enterprise
 from gateway.app import create_app
+from gateway.operations import migrate_all
 from gateway.settings import Settings
 from sources.embedded import EmbeddedCluster
 from sources.index_sync import SyncSettings
@@ -102,6 +103,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 async def _run(cluster: EmbeddedCluster, reads: int) -> dict[str, Any]:
     direct = _on_database(stack.bench_settings(cluster))  # the index benchmark's databases (seeded there)
+    await migrate_all(direct)  # the schema the code expects (those databases may predate a migration)
     home = await _sample_enterprise(direct)  # registered in Jiangsu: its code names its home
     elsewhere = await _sample_enterprise(direct, registered="9111")  # registered in Beijing: only the index knows
     proxies: list[DelayProxy] = []
