@@ -8,6 +8,7 @@ connections expire, and a closed pool hands out nothing.
 from __future__ import annotations
 
 import asyncio
+import random
 from typing import Any
 
 import asyncpg
@@ -216,3 +217,29 @@ async def test_a_failed_connect_frees_its_slot() -> None:
     assert pool.size == 0
     assert isinstance(await pool.acquire(), _Connection)
     assert pool.size == 1
+
+
+async def test_under_load_with_callers_giving_up_the_pool_neither_grows_nor_leaks(stack: Stack) -> None:
+    source = PostgresSource(SourceConfig("310000", _dsn(stack), pool_size=3, timeout_s=5))
+    pool = source._pool
+    rng = random.Random(7)
+    widest = 0
+
+    async def one(i: int) -> None:
+        await source.fetch("SELECT pg_sleep($1::float8)", rng.choice([0.0, 0.002, 0.01]))
+
+    try:
+        tasks = [asyncio.ensure_future(one(i)) for i in range(150)]
+        for _ in range(40):  # give up on some, at random moments: waiting, or mid statement
+            await asyncio.sleep(rng.random() * 0.01)
+            widest = max(widest, pool.size)
+            rng.choice(tasks).cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        assert widest <= 3 and pool.size <= 3
+        assert pool.idle == pool.size  # every connection came back
+        pids = [conn.get_server_pid() for conn, _ in pool._idle]
+        for pid in pids:  # no statement given up on runs on (the server was told to cancel each)
+            assert await _idle(_dsn(stack), pid)
+        assert [dict(row) for row in await source.fetch("SELECT 1 AS one")] == [{"one": 1}]
+    finally:
+        await source.close()
