@@ -36,7 +36,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from gateway.runtime import runtime_of
 from sources import central_queries
 from sources.errors import SourceError
-from sources.registry import breaker_state
+from sources.registry import breaker_state, connection_counts
 
 _LATENCY_BUCKETS = (0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 15.0)
 _MAX_ERROR_BODY = 64 * 1024  # error codes are read from small JSON bodies only
@@ -67,6 +67,10 @@ class GatewayMetrics:
                                      ["source", "code"], registry=r)
         self.breaker_open = Gauge("yrd_breaker_open", "1 while a source's circuit breaker is open", ["source"],
                                   registry=r, multiprocess_mode="mostrecent")
+        self.connections = Gauge("yrd_source_connections",
+                                 "Database connections per source: open (in use or idle), idle, and callers waiting"
+                                 " for one (waiting above 0 for long: pool_size is too small or the source is slow)",
+                                 ["source", "state"], registry=r, multiprocess_mode="livesum")
         self.index_lag = Gauge("yrd_index_lag_ms", "How far the presence index lags each province (ms)",
                                ["province"], registry=r, multiprocess_mode="mostrecent")
         self.index_lag_unknown = Gauge("yrd_index_lag_unknown", "1 while a province's index lag is unknown",
@@ -123,6 +127,10 @@ class GatewayMetrics:
         registry = runtime.registry
         for name, source in registry.named():
             self.breaker_open.labels(name).set(1 if breaker_state(source) == "open" else 0)
+            counts = connection_counts(source)
+            if counts is not None:
+                for state, value in counts._asdict().items():
+                    self.connections.labels(name, state).set(value)
         self.spool_bytes.set(await asyncio.to_thread(runtime.audit.spool.backlog))
         self._refresh_feed(runtime)
         with contextlib.suppress(SourceError, TimeoutError):

@@ -67,6 +67,11 @@ class ConnectionPool:
     def idle(self) -> int:
         return len(self._idle)
 
+    @property
+    def waiting(self) -> int:
+        """Callers waiting for a connection (all of them in use): the pool is the bottleneck."""
+        return sum(1 for waiter in self._waiters if not waiter.done())
+
     async def acquire(self) -> asyncpg.Connection:
         """A connection for one operation; give it back with :meth:`release` or :meth:`discard`."""
         if self._closed:

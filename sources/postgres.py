@@ -14,7 +14,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 import asyncpg
 
@@ -66,6 +66,14 @@ _DATA_ERROR_REASONS = {
 }
 
 
+class ConnectionCounts(NamedTuple):
+    """Connections open (or being opened), idle among them, and callers waiting for one."""
+
+    open: int
+    idle: int
+    waiting: int
+
+
 class PostgresSource:
     """One PostgreSQL database behind a pool that connects on first use.
 
@@ -99,6 +107,10 @@ class PostgresSource:
 
     async def close(self) -> None:
         await self._pool.close()
+
+    def connections(self) -> ConnectionCounts:
+        """How this source's connections stand right now (the metrics read it when scraped)."""
+        return ConnectionCounts(open=self._pool.size, idle=self._pool.idle, waiting=self._pool.waiting)
 
     async def _run(self, op: Callable[[asyncpg.Connection, float], Awaitable[T]]) -> T:
         permit = self.breaker.admit()

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from domain.provinces import ProvinceInfo
 from sources.base import Source
 from sources.config import CENTRAL, BreakerConfig, SourceConfig
-from sources.postgres import PostgresSource, TracedSource
+from sources.postgres import ConnectionCounts, PostgresSource, TracedSource
 from sources.trace import RequestTrace
 
 
@@ -71,3 +71,9 @@ def breaker_state(source: Source) -> str:
     if breaker is None:
         return "none"
     return "open" if breaker.is_open else "closed"
+
+
+def connection_counts(source: Source) -> ConnectionCounts | None:
+    """A pooled source's connections (open, idle, waiting callers); None for one without a pool."""
+    counts = getattr(source, "connections", None)
+    return counts() if callable(counts) else None

@@ -47,4 +47,8 @@ async def test_counters_move_with_requests(stack: Stack) -> None:
     for province in ("310000", "320000", "330000"):
         assert ("yrd_index_lag_ms", (("province", province),)) in after
         assert _value(after, "yrd_breaker_open", source=province) == 0
+        # the pool: the profile opened a connection to every province; all are back by now
+        opened = _value(after, "yrd_source_connections", source=province, state="open")
+        assert opened >= 1 and _value(after, "yrd_source_connections", source=province, state="idle") == opened
+        assert ("yrd_source_connections", (("source", province), ("state", "waiting"))) in after
     assert ("yrd_audit_spool_bytes", ()) in after
