@@ -14,6 +14,7 @@ import httpx
 from bench.floor import Floor
 from bench.lean_http import LeanClient
 from bench.scenarios import Scenario
+from sources.province_queries import Visibility
 
 Call = Callable[[int], Awaitable[None]]
 
@@ -80,9 +81,9 @@ def gateway_call(client: httpx.AsyncClient | LeanClient, scenario: Scenario) -> 
     return call
 
 
-def floor_call(floor: Floor, scenario: Scenario) -> Call:
+def floor_call(floor: Floor, scenario: Scenario, visibility: Visibility | None = None) -> Call:
     async def call(index: int) -> None:
-        await scenario.floor(floor.view(), scenario.variables(index))
+        await scenario.floor(floor.view(visibility), scenario.variables(index))
 
     return call
 

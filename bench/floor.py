@@ -93,11 +93,12 @@ class Floor:
         configs = [settings.central, *(p.source for p in settings.provinces)]
         return cls({c.name: floor_pool(c) for c in configs}, settings.province_codes)
 
-    def view(self) -> FloorView:
-        """A fresh per-request view; public visibility, like the gateway's anonymous identity."""
+    def view(self, visibility: Visibility | None = None) -> FloorView:
+        """A fresh per-request view; public visibility (the gateway's anonymous identity) unless
+        another caller's is given (a regulator's: the rows the gateway fetches for one)."""
         counts: Counter[str] = Counter()
         sources = {name: PoolSource(name, pool, counts) for name, pool in self._pools.items()}
-        return FloorView(sources, self.provinces, Visibility(public_on=china_today()), counts)
+        return FloorView(sources, self.provinces, visibility or Visibility(public_on=china_today()), counts)
 
     async def fetch(self, name: str, sql: str, *args: Any) -> list[asyncpg.Record]:
         """An untimed helper statement (picking sample keys), outside any request."""

@@ -30,12 +30,17 @@ from bench.lean_http import LeanClient
 from bench.samples import Samples, pick
 from bench.server import running_gateway
 from bench.verify import StatementCheck, check
+from domain.clock import china_today
 from gateway.auth import issue_token
 from gateway.settings import Settings
+from resolvers.identity import Identity
 from sources.embedded import EmbeddedCluster
 
 REGULATOR_SUFFIX = "@regulator"
 REGULATOR_PROVINCE = "320000"
+_REGULATOR_VISIBILITY = Identity(
+    subject="bench-regulator", roles=frozenset({"regulator"}), province=REGULATOR_PROVINCE
+).record_visibility(china_today())
 
 
 @dataclass
@@ -81,7 +86,7 @@ def _parser() -> argparse.ArgumentParser:
         "--roles", default="public,regulator",
         help="callers to measure the gateway as: public (no token) and/or regulator (a Jiangsu regulator's"
              " bearer token: authentication, more visible rows, audit trail); regulator rows are named"
-             f" <scenario>{REGULATOR_SUFFIX}",
+             f" <scenario>{REGULATOR_SUFFIX}, against a floor that reads the rows a regulator may see",
     )
     return parser
 
@@ -127,9 +132,15 @@ async def _bench(settings: Settings, url: str, state: stack.SeedState, args: arg
                     gateway = await measure(gateway_call(public, scenario), **load)
                     outcome.results[scenario.name] = {"gateway": gateway, "floor": floor_stats}
                 if "regulator" in roles:
+                    # The regulator's own floor: its statements read the rows a regulator may see
+                    # (records outside their publication window, its province's drafts).
+                    _say(f"{scenario.name}: floor as a regulator of {REGULATOR_PROVINCE}")
+                    regulator_floor = await measure(floor_call(floor, scenario, _REGULATOR_VISIBILITY), **load)
                     _say(f"{scenario.name}: gateway as a regulator of {REGULATOR_PROVINCE}")
                     as_regulator = await measure(gateway_call(regulator, scenario), **load)
-                    outcome.results[scenario.name + REGULATOR_SUFFIX] = {"gateway": as_regulator, "floor": floor_stats}
+                    outcome.results[scenario.name + REGULATOR_SUFFIX] = {
+                        "gateway": as_regulator, "floor": regulator_floor,
+                    }
             return outcome
     finally:
         await floor.close()
