@@ -13,6 +13,7 @@ import asyncio
 import json
 import os
 import secrets
+import signal
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -133,6 +134,10 @@ def print_showcase(showcase: list[dict], url: str) -> None:
 
 
 def run_demo(host: str, port: int, scale: float) -> None:
+    # SIGTERM ends the demo as Ctrl-C does: the embedded servers stop too.  Without a handler the
+    # signal kills the process outright (uvicorn, once shut down gracefully, raises it again with
+    # the handler that was there before it), and the four servers were left running.
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
     root = demo_dir()
     root.mkdir(parents=True, exist_ok=True)
     for server, code, *_ in DEMO_PROVINCES:  # before reading the old configuration, which names them
@@ -150,3 +155,7 @@ def run_demo(host: str, port: int, scale: float) -> None:
         serve(settings, host, port)
     finally:
         cluster.stop_all()
+
+
+def _stop_on_sigterm(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)  # unwinds through run_demo's ``finally``, which stops the servers
