@@ -160,6 +160,20 @@ class TooManyConnections(RequestRejected):
     http_status = 429
 
 
+class TooManyExports(RequestRejected):
+    """The caller already runs ``[limits] max_exports_per_caller`` exports (``Retry-After``)."""
+
+    code = "TOO_MANY_EXPORTS"
+    http_status = 429
+
+
+class ExportsBusy(RequestRejected):
+    """The gateway process already runs ``[limits] max_exports`` exports: capacity, not the caller (``Retry-After``)."""
+
+    code = "EXPORTS_BUSY"
+    http_status = 503
+
+
 class LimitExceeded(RequestRejected):
     """The document breaks one of the abuse limits (``[limits]``)."""
 

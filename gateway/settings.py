@@ -172,6 +172,10 @@ class LimitSettings:
     # CPU time one caller may spend per minute parsing and validating documents not in the cache
     # (gateway.caches); a cached document costs nothing.
     document_cpu_ms_per_minute: int = 3000
+    # Data-package exports running at once in one gateway process, and per caller: each holds
+    # about two pages of rows per province for as long as its client takes to read them.
+    max_exports: int = 8
+    max_exports_per_caller: int = 2
     public_persisted_only: bool = False
     persisted_queries: Path | None = None
 
@@ -483,6 +487,8 @@ _LIMIT_RANGES = {
     "timeout_ms": (100, 300_000),
     "full_id_numbers_per_hour": (1, 1_000_000),
     "document_cpu_ms_per_minute": (1, 60_000_000),
+    "max_exports": (1, 10_000),
+    "max_exports_per_caller": (1, 10_000),
 }
 
 

@@ -8,7 +8,8 @@ stream in the global order; the body always ends with the manifest line (``gatew
 whose ``complete`` is false, naming the province, when one fails mid-way.
 
 Admission is ``/graphql``'s own (:class:`ExportOrGraphQL` puts both behind one ``Admission``): the
-same bearer tokens, and one rate-limit budget per caller for both paths.  An official's export
+same bearer tokens, and one rate-limit budget per caller for both paths.  Exports running at once
+are bounded per caller and per process (``gateway.export.slots``) before any province is asked.  An official's export
 (``Identity.audited``) is one audit entry, written when the export ends (also when the client
 breaks off): its filters, its counts, its checksum.  When that entry cannot be written the
 manifest says ``complete: false`` with ``AUDIT_UNAVAILABLE``, so no verifying system loads it.
@@ -41,6 +42,7 @@ from gateway.export.encoding import ENCODERS, CsvEncoder, NdjsonEncoder
 from gateway.export.kinds import KINDS, ExportKind, Plan, Viewer
 from gateway.export.merge import WAIT, ProvinceFailed, ProvinceStream, close_all, merged, prime
 from gateway.export.params import NotAcceptable, export_format
+from gateway.export.slots import RETRY_AFTER_S, ExportSlots
 from gateway.runtime import Runtime, runtime_of
 from gateway.settings import Settings
 from resolvers.identity import PUBLIC, Identity
@@ -74,9 +76,21 @@ class ExportEndpoint:
 
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
+        self._slots = ExportSlots(settings.limits.max_exports, settings.limits.max_exports_per_caller)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
+        try:
+            give_back = self._slots.take(_caller(request))
+        except GatewayError as error:
+            await error_response(error, {"Retry-After": str(RETRY_AFTER_S)})(scope, receive, send)
+            return
+        try:
+            await self._export(request, scope, receive, send)
+        finally:
+            give_back()
+
+    async def _export(self, request: Request, scope: Scope, receive: Receive, send: Send) -> None:
         try:
             export = await self._prepare(request)
         except GatewayError as error:
@@ -117,6 +131,12 @@ class ExportEndpoint:
         return Export(kind, plan, viewer, ENCODERS[fmt](kind.fields), fmt, streams, runtime, client)
 
 
+def _caller(request: Request) -> str:
+    """Whose exports these are: the authenticated subject, else the address (as the rate limit counts)."""
+    identity: Identity = getattr(request.state, "yrd_identity", PUBLIC)
+    return identity.rate_key or f"addr:{request.client.host if request.client else 'unknown'}"
+
+
 class UnknownKind(BadRequest):
     """``/export/{kind}`` names no kind (answered HTTP 404)."""
 
@@ -127,12 +147,12 @@ _STATUS: list[tuple[type[GatewayError], int]] = [
 ]
 
 
-def error_response(error: GatewayError) -> Response:
+def error_response(error: GatewayError, headers: dict[str, str] | None = None) -> Response:
     """A refused export: the GraphQL error shape (``errors[0].extensions.code``) and its status."""
     status = next((code for cls, code in _STATUS if isinstance(error, cls)), error.http_status)
     body = {"errors": [graphql_error(error).formatted]}
     return Response(orjson.dumps(body), status_code=status, media_type="application/json",
-                    headers={"Cache-Control": "no-store"})
+                    headers={"Cache-Control": "no-store", **(headers or {})})
 
 
 @dataclass
