@@ -4,7 +4,7 @@ goes to each province in one statement."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Mapping, Sequence
 from typing import TypeVar
 
 from aiodataloader import DataLoader
@@ -16,6 +16,7 @@ from sources.errors import SourceError
 from sources.province_queries import BatchQuery, Visibility, fetch_grouped
 from sources.records import SourceRecord
 from sources.registry import SourceRegistry
+from sources.workflow_queries import JsonRow, history_of, versions_of
 
 T = TypeVar("T")
 R = TypeVar("R", bound=SourceRecord)
@@ -52,6 +53,31 @@ class Loaders:
             self._batch[slot] = DataLoader(self._batch_fn(source, query))
         return self._batch[slot]
 
+    def history(self, province: str, entity: str) -> DataLoader:
+        """Loader of the change history of one kind of record in one province: key → its history
+        rows, oldest first (every record of a page in one statement, not one each)."""
+        slot = (province, f"history:{entity}")
+        if slot not in self._batch:
+            source = self._registry.provinces[province].source
+
+            async def load(keys: Sequence[str]) -> list[list[JsonRow] | SourceError]:
+                return await per_key(keys, _in_key_order(keys, history_of(source, entity, list(keys)), []))
+
+            self._batch[slot] = DataLoader(load)
+        return self._batch[slot]
+
+    def version(self, province: str, entity: str) -> DataLoader:
+        """Loader of the current version of one kind of record in one province: key → version or None."""
+        slot = (province, f"version:{entity}")
+        if slot not in self._batch:
+            source = self._registry.provinces[province].source
+
+            async def load(keys: Sequence[str]) -> list[int | SourceError | None]:
+                return await per_key(keys, _in_key_order(keys, versions_of(source, entity, list(keys)), None))
+
+            self._batch[slot] = DataLoader(load)
+        return self._batch[slot]
+
     def presence(self, kind: str) -> DataLoader:
         """Loader of the central presence index: key → province codes."""
         if kind not in self._presence:
@@ -81,3 +107,9 @@ class Loaders:
             return await per_key(keys, fetch_grouped(source, query, keys, visibility))
 
         return load
+
+
+async def _in_key_order(keys: Sequence[str], found: Awaitable[Mapping[str, T]], missing: T) -> list[T]:
+    """A batch's answer by key as the loader wants it: one value per key, in the keys' order."""
+    by_key = await found
+    return [by_key.get(key, missing) for key in keys]

@@ -13,7 +13,7 @@ from resolvers.context import Info
 from resolvers.federation import path_of
 from resolvers.scalars import RowSnapshot
 from sources.errors import SourceError
-from sources.workflow_queries import JsonRow, history_of, versions_of
+from sources.workflow_queries import JsonRow
 
 
 @strawberry.type(
@@ -70,12 +70,12 @@ async def history_in(info: Info, province: str, entity: str, key: str) -> list[H
     if holder is None:
         return []
     try:
-        found = await history_of(holder.source, entity, [key])
+        rows = await ctx.loaders.history(province, entity).load(key)
     except SourceError as exc:
         ctx.report(exc, path_of(info))
         return []
     internal = ctx.identity.province == province
-    return [HistoryEntry.of(row, internal=internal) for row in found[key]]
+    return [HistoryEntry.of(row, internal=internal) for row in rows]
 
 
 async def version_in(info: Info, province: str, entity: str, key: str) -> int | None:
@@ -85,7 +85,7 @@ async def version_in(info: Info, province: str, entity: str, key: str) -> int | 
     if holder is None:
         return None
     try:
-        return (await versions_of(holder.source, entity, [key])).get(key)
+        return await ctx.loaders.version(province, entity).load(key)  # type: ignore[no-any-return]
     except SourceError as exc:
         ctx.report(exc, path_of(info))
         return None
