@@ -97,6 +97,17 @@ async def write_once(
     return await source.transaction(run)
 
 
+async def replay(source: Source, actor: Actor, client_key: ClientKey) -> Written | None:
+    """The first result of a key already used, read before the request's checks run again: a
+    retry after a lost answer gets what was done, even if its checks would now say otherwise or a
+    store they consult is down.  None: a new key (``write_once`` looks again, under its lock)."""
+    prior = await source.fetchrow(
+        "SELECT mutation, arguments_sha256, result FROM exchange.mutation_receipt WHERE actor = $1 AND client_key = $2",
+        actor.subject, client_key.key,
+    )
+    return Written(_replayed(prior, client_key), replayed=True) if prior is not None else None
+
+
 def _replayed(prior: Mapping[str, Any], client_key: ClientKey) -> JsonRow:
     if prior["mutation"] != client_key.mutation or prior["arguments_sha256"] != client_key.arguments_sha256:
         raise IdempotencyKeyReused(

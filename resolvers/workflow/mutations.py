@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import date
 from enum import Enum
 from typing import Annotated, Any
@@ -72,13 +72,15 @@ class WorkflowMutation:
         client_key: Annotated[str, strawberry.argument(description=_KEY)],
     ) -> CreditRecordChange:
         code, source = _own_province(info)
-        key = _client_key("createCreditRecord", client_key, input)
-        values = await _draft_values(info, input, code)
-        by = info.context.identity.subject
-        written = await wq.write_once(
-            source, _actor(info, code), key, Step.CREATE.value, None,
-            lambda conn: wq.insert_credit_record(conn, code, values, by),
-        )
+        key, actor = _client_key("createCreditRecord", client_key, input), _actor(info, code)
+        written = await wq.replay(source, actor, key)
+        if written is None:
+            values = await _draft_values(info, input, code)
+            by = info.context.identity.subject
+            written = await wq.write_once(
+                source, actor, key, Step.CREATE.value, None,
+                lambda conn: wq.insert_credit_record(conn, code, values, by),
+            )
         return CreditRecordChange.of(info, code, written.row, written.replayed)
 
     @strawberry.mutation(
@@ -92,10 +94,13 @@ class WorkflowMutation:
         edit: Annotated[CreditRecordEdit, strawberry.argument(description="要改的字段。 The fields to change.")],
         client_key: Annotated[str, strawberry.argument(description=_KEY)],
     ) -> CreditRecordChange:
-        changes = await _edit_values(info, edit, _own_province(info)[0])
+        async def checked() -> Callable[[JsonRow], Mapping[str, Any]]:
+            changes = await _edit_values(info, edit, _own_province(info)[0])
+            return lambda row: _edited(row, changes)
+
         return await _step(
             info, "editCreditRecord", Step.EDIT, record_number, expected_version, client_key, None,
-            lambda row: _edited(row, changes), arguments=edit,
+            arguments=edit, checked=checked,
         )
 
     @strawberry.mutation(
@@ -196,14 +201,16 @@ class WorkflowMutation:
         client_key: Annotated[str, strawberry.argument(description=_KEY)],
     ) -> BlacklistEntryChange:
         code, source = _own_province(info)
-        key = _client_key("listBlacklistEntry", client_key, input)
-        values = await _listing_values(info, input)
-        province = info.context.province(code)
-        by = info.context.identity.subject
-        written = await wq.write_once(
-            source, _actor(info, code), key, "list", None,
-            lambda conn: wq.insert_blacklist_entry(conn, province.short_name, values, by),
-        )
+        key, actor = _client_key("listBlacklistEntry", client_key, input), _actor(info, code)
+        written = await wq.replay(source, actor, key)
+        if written is None:
+            values = await _listing_values(info, input)
+            province = info.context.province(code)
+            by = info.context.identity.subject
+            written = await wq.write_once(
+                source, actor, key, "list", None,
+                lambda conn: wq.insert_blacklist_entry(conn, province.short_name, values, by),
+            )
         return BlacklistEntryChange.of(info, code, written.row, written.replayed)
 
     @strawberry.mutation(
@@ -275,15 +282,23 @@ def _plain(value: Any) -> Any:
 async def _step(
     info: Info, mutation: str, step: Step, record_number: str, expected_version: int, client_key: str,
     reason: str | None = None, changes_for: Callable[[JsonRow], Mapping[str, Any]] | None = None,
-    arguments: Any = None,
+    arguments: Any = None, checked: Callable[[], Awaitable[Callable[[JsonRow], Mapping[str, Any]]]] | None = None,
 ) -> CreditRecordChange:
     """One workflow step on one record: locked, at the version the caller read, from a status that
-    allows the step, four eyes for a review; then the new status and ``changes_for(row)``."""
+    allows the step, four eyes for a review; then the new status and ``changes_for(row)``.
+    ``checked`` checks the input (it may consult other stores) and gives ``changes_for``; it runs
+    only when the key is new: a retry gets its first result whatever the checks would say now."""
     code, source = _own_province(info)
     identity = info.context.identity
     why = checks.text("reason", reason, required=step in NEEDS_REASON)
     key = _client_key(mutation, client_key, {"record": record_number, "version": expected_version,
                                              "reason": why, "arguments": arguments})
+    actor = _actor(info, code)
+    if checked is not None:
+        replayed = await wq.replay(source, actor, key)
+        if replayed is not None:
+            return CreditRecordChange.of(info, code, replayed.row, replayed.replayed)
+        changes_for = await checked()
 
     async def work(conn: asyncpg.Connection) -> JsonRow:
         row = _current(await wq.lock_credit_record(conn, record_number), "record", record_number, code,
@@ -295,7 +310,7 @@ async def _step(
         changes = {**(changes_for(row) if changes_for else {}), "status": status}
         return await wq.update_credit_record(conn, record_number, changes, identity.subject)
 
-    written = await wq.write_once(source, _actor(info, code), key, step.value, why, work)
+    written = await wq.write_once(source, actor, key, step.value, why, work)
     return CreditRecordChange.of(info, code, written.row, written.replayed)
 
 

@@ -5,6 +5,7 @@ stale version conflicts; a connection killed mid-transaction leaves nothing half
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from datetime import timedelta
 from typing import Any
 
@@ -13,8 +14,9 @@ import pytest
 
 from domain.identifiers import uscc_check_char
 from domain.publication import window_end
-from tests.conftest import TEST_TODAY
+from tests.conftest import TEST_TODAY, running_client
 from tests.index.subjects import new_uscc
+from tests.tokens import ask
 from tests.workflow import documents as d
 from tests.workflow.conftest import JS, Workflow
 from tests.workflow.test_workflow import DECIDED, create, data, draft, error, key, published
@@ -128,6 +130,31 @@ async def test_a_retried_mutation_returns_the_first_result_and_writes_once(wf: W
     retried = data(await wf.ask(d.SUBMIT, regulator, n=first["recordNumber"], v=1, key=step_key),
                    "submitCreditRecord")
     assert (retried["version"], retried["replayed"]) == (submitted["version"], True)
+
+
+async def test_a_retry_gets_its_first_result_even_when_its_checks_cannot_run_now(wf: Workflow) -> None:
+    # The answer to a create (and to an edit) was lost; the client retries while the central
+    # store, which the checks consult (behaviour codes), is down.  The retry is not checked again:
+    # it is answered from its receipt, as the first attempt left it.
+    uscc = await wf.new_enterprise()
+    regulator, create_key, edit_key = wf.caller("regulator", sub="grace"), key(), key()
+    first = data(await wf.ask(d.CREATE, regulator, input=draft(uscc), key=create_key), "createCreditRecord")
+    edit = {"behaviourCode": "D1-3-02", "description": "工程质量不合格（复核）"}
+    edited = data(await wf.ask(d.EDIT, regulator, n=first["recordNumber"], v=1, edit=edit, key=edit_key),
+                  "editCreditRecord")
+    central_down = dataclasses.replace(
+        wf.settings, central=dataclasses.replace(wf.settings.central, dsn="postgresql://postgres@127.0.0.1:9/none")
+    )
+    async with running_client(central_down) as client:
+        again = data(await ask(client, d.CREATE, regulator, input=draft(uscc), key=create_key), "createCreditRecord")
+        edited_again = data(await ask(client, d.EDIT, regulator, n=first["recordNumber"], v=1, edit=edit,
+                                      key=edit_key), "editCreditRecord")
+        # a new key does need its checks, and says why it cannot have them
+        code, _ = error(await ask(client, d.CREATE, regulator, input=draft(uscc), key=key()))
+    assert (again["replayed"], again["recordNumber"]) == (True, first["recordNumber"])
+    assert (edited_again["replayed"], edited_again["version"]) == (True, edited["version"])
+    assert code == "SOURCE_UNAVAILABLE"
+    assert await rows_about(wf, uscc) == (1, 2, 2)
 
 
 async def test_retries_racing_each_other_write_once(wf: Workflow) -> None:
