@@ -5,6 +5,7 @@ when they are empty or were seeded with another scale or another version of the 
 from __future__ import annotations
 
 import dataclasses
+import fcntl
 import hashlib
 import json
 from dataclasses import asdict, dataclass
@@ -48,8 +49,31 @@ class SeedState:
 
 
 def start(root: Path) -> EmbeddedCluster:
-    """Start (or reuse) the four embedded servers."""
+    """Start (or reuse) the four embedded servers, for this process alone: every benchmark stops
+    the servers when it ends, so a second one on the same directory would break the first.  It
+    is refused at once instead (the lock goes with the process)."""
+    _hold_lock(root)
     return start_cluster(root, SERVERS)
+
+
+_LOCKS: dict[Path, Any] = {}  # held for the life of the process
+
+
+def _hold_lock(root: Path) -> None:
+    root = root.resolve()
+    if root in _LOCKS:
+        return
+    root.mkdir(parents=True, exist_ok=True)
+    handle = (root / "bench.lock").open("a+")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        raise SystemExit(
+            f"another benchmark is using {root} (it stops the servers when it ends): wait for it,"
+            " or give this one another --data-dir"
+        ) from None
+    _LOCKS[root] = handle
 
 
 def bench_settings(cluster: EmbeddedCluster) -> Settings:
