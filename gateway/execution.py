@@ -464,7 +464,7 @@ _DIRECT: dict[Any, Resolve | None] = {}  # by strawberry field definition: made 
 
 def _direct_resolver(definition: Any, strawberry_schema: Any) -> Resolve | None:
     """``resolve(source, info)``: what strawberry's resolver does for a simple field (see
-    ``PlainObjectsExecutionContext._direct``): its ``Info`` around graphql-core's, the resolver with
+    ``PlainObjectsExecutionContext._field_run``): its ``Info`` around graphql-core's, the resolver with
     ``self`` and ``info`` where it asks for them, then each extension's own ``resolve`` in the order
     strawberry chains them (the first listed innermost).  None when strawberry would do more: an
     async resolver, arguments, another kind of extension, exception handlers in the schema."""

@@ -4,7 +4,7 @@ goes to each province in one statement."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import TypeVar
 
 from aiodataloader import DataLoader
@@ -16,7 +16,7 @@ from sources.errors import SourceError
 from sources.province_queries import BatchQuery, Visibility, fetch_grouped
 from sources.records import SourceRecord
 from sources.registry import SourceRegistry
-from sources.workflow_queries import JsonRow, history_of, versions_of
+from sources.workflow_queries import history_of, versions_of
 
 T = TypeVar("T")
 R = TypeVar("R", bound=SourceRecord)
@@ -56,24 +56,23 @@ class Loaders:
     def history(self, province: str, entity: str) -> DataLoader:
         """Loader of the change history of one kind of record in one province: key → its history
         rows, oldest first (every record of a page in one statement, not one each)."""
-        slot = (province, f"history:{entity}")
-        if slot not in self._batch:
-            source = self._registry.provinces[province].source
-
-            async def load(keys: Sequence[str]) -> list[list[JsonRow] | SourceError]:
-                return await per_key(keys, _in_key_order(keys, history_of(source, entity, list(keys)), []))
-
-            self._batch[slot] = DataLoader(load)
-        return self._batch[slot]
+        return self._by_key(province, f"history:{entity}", lambda source, keys: history_of(source, entity, keys), ())
 
     def version(self, province: str, entity: str) -> DataLoader:
         """Loader of the current version of one kind of record in one province: key → version or None."""
-        slot = (province, f"version:{entity}")
+        return self._by_key(province, f"version:{entity}", lambda source, keys: versions_of(source, entity, keys), None)
+
+    def _by_key(
+        self, province: str, name: str, fetch: Callable[[Source, list[str]], Awaitable[Mapping[str, T]]], missing: T,
+    ) -> DataLoader:
+        """Loader of a lookup in one province that answers by key (``missing`` for a key it does not name)."""
+        slot = (province, name)
         if slot not in self._batch:
             source = self._registry.provinces[province].source
 
-            async def load(keys: Sequence[str]) -> list[int | SourceError | None]:
-                return await per_key(keys, _in_key_order(keys, versions_of(source, entity, list(keys)), None))
+            async def load(keys: Sequence[str]) -> list[T | SourceError]:
+                found = fetch(source, list(keys))
+                return await per_key(keys, _in_key_order(keys, found, missing))
 
             self._batch[slot] = DataLoader(load)
         return self._batch[slot]

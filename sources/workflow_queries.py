@@ -97,15 +97,21 @@ async def write_once(
     return await source.transaction(run)
 
 
-async def replay(source: Source, actor: Actor, client_key: ClientKey) -> Written | None:
-    """The first result of a key already used, read before the request's checks run again: a
-    retry after a lost answer gets what was done, even if its checks would now say otherwise or a
-    store they consult is down.  None: a new key (``write_once`` looks again, under its lock)."""
+async def write_checked(
+    source: Source, actor: Actor, client_key: ClientKey, action: str, reason: str | None,
+    checked: Callable[[], Awaitable[Work]],
+) -> Written:
+    """``write_once`` for a mutation whose input checks consult other stores (``checked`` runs them
+    and gives the work): a key already used is answered from its receipt before they run again,
+    so a retry after a lost answer gets what was done even if its checks would now say otherwise
+    or a store they consult is down.  ``write_once`` looks again under its lock (racing retries)."""
     prior = await source.fetchrow(
         "SELECT mutation, arguments_sha256, result FROM exchange.mutation_receipt WHERE actor = $1 AND client_key = $2",
         actor.subject, client_key.key,
     )
-    return Written(_replayed(prior, client_key), replayed=True) if prior is not None else None
+    if prior is not None:
+        return Written(_replayed(prior, client_key), replayed=True)
+    return await write_once(source, actor, client_key, action, reason, await checked())
 
 
 def _replayed(prior: Mapping[str, Any], client_key: ClientKey) -> JsonRow:

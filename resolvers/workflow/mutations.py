@@ -72,15 +72,14 @@ class WorkflowMutation:
         client_key: Annotated[str, strawberry.argument(description=_KEY)],
     ) -> CreditRecordChange:
         code, source = _own_province(info)
-        key, actor = _client_key("createCreditRecord", client_key, input), _actor(info, code)
-        written = await wq.replay(source, actor, key)
-        if written is None:
+        by = info.context.identity.subject
+
+        async def checked() -> wq.Work:
             values = await _draft_values(info, input, code)
-            by = info.context.identity.subject
-            written = await wq.write_once(
-                source, actor, key, Step.CREATE.value, None,
-                lambda conn: wq.insert_credit_record(conn, code, values, by),
-            )
+            return lambda conn: wq.insert_credit_record(conn, code, values, by)
+
+        key = _client_key("createCreditRecord", client_key, input)
+        written = await wq.write_checked(source, _actor(info, code), key, Step.CREATE.value, None, checked)
         return CreditRecordChange.of(info, code, written.row, written.replayed)
 
     @strawberry.mutation(
@@ -201,16 +200,14 @@ class WorkflowMutation:
         client_key: Annotated[str, strawberry.argument(description=_KEY)],
     ) -> BlacklistEntryChange:
         code, source = _own_province(info)
-        key, actor = _client_key("listBlacklistEntry", client_key, input), _actor(info, code)
-        written = await wq.replay(source, actor, key)
-        if written is None:
+        short_name, by = info.context.province(code).short_name, info.context.identity.subject
+
+        async def checked() -> wq.Work:
             values = await _listing_values(info, input)
-            province = info.context.province(code)
-            by = info.context.identity.subject
-            written = await wq.write_once(
-                source, actor, key, "list", None,
-                lambda conn: wq.insert_blacklist_entry(conn, province.short_name, values, by),
-            )
+            return lambda conn: wq.insert_blacklist_entry(conn, short_name, values, by)
+
+        key = _client_key("listBlacklistEntry", client_key, input)
+        written = await wq.write_checked(source, _actor(info, code), key, "list", None, checked)
         return BlacklistEntryChange.of(info, code, written.row, written.replayed)
 
     @strawberry.mutation(
@@ -293,24 +290,28 @@ async def _step(
     why = checks.text("reason", reason, required=step in NEEDS_REASON)
     key = _client_key(mutation, client_key, {"record": record_number, "version": expected_version,
                                              "reason": why, "arguments": arguments})
+
+    def work_for(changes_for: Callable[[JsonRow], Mapping[str, Any]] | None) -> wq.Work:
+        async def work(conn: asyncpg.Connection) -> JsonRow:
+            row = _current(await wq.lock_credit_record(conn, record_number), "record", record_number, code,
+                           expected_version)
+            status = next_status(step, row["status"], record_number)
+            if step in (Step.APPROVE, Step.REJECT):
+                authors = await wq.authors_of(conn, record_number, AUTHORING) | {row["created_by"]}
+                check_four_eyes(step, identity.subject, authors, record_number)
+            changes = {**(changes_for(row) if changes_for else {}), "status": status}
+            return await wq.update_credit_record(conn, record_number, changes, identity.subject)
+
+        return work
+
     actor = _actor(info, code)
-    if checked is not None:
-        replayed = await wq.replay(source, actor, key)
-        if replayed is not None:
-            return CreditRecordChange.of(info, code, replayed.row, replayed.replayed)
-        changes_for = await checked()
+    if checked is None:
+        written = await wq.write_once(source, actor, key, step.value, why, work_for(changes_for))
+    else:
+        async def checked_work() -> wq.Work:
+            return work_for(await checked())
 
-    async def work(conn: asyncpg.Connection) -> JsonRow:
-        row = _current(await wq.lock_credit_record(conn, record_number), "record", record_number, code,
-                       expected_version)
-        status = next_status(step, row["status"], record_number)
-        if step in (Step.APPROVE, Step.REJECT):
-            authors = await wq.authors_of(conn, record_number, AUTHORING) | {row["created_by"]}
-            check_four_eyes(step, identity.subject, authors, record_number)
-        changes = {**(changes_for(row) if changes_for else {}), "status": status}
-        return await wq.update_credit_record(conn, record_number, changes, identity.subject)
-
-    written = await wq.write_once(source, actor, key, step.value, why, work)
+        written = await wq.write_checked(source, actor, key, step.value, why, checked_work)
     return CreditRecordChange.of(info, code, written.row, written.replayed)
 
 

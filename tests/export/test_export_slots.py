@@ -4,11 +4,7 @@ to come back; a slot comes back when its export ends, however it ends."""
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from typing import Any
 
 import pytest
 
@@ -16,47 +12,10 @@ from domain.errors import ExportsBusy, TooManyExports
 from gateway.export.slots import ExportSlots
 from tests.conftest import Stack, running_app
 from tests.export.packages import read_package
+from tests.export.slow_reader import held_export
 from tests.tokens import bearer
 
 PATH = "/export/credit-records"
-
-
-@asynccontextmanager
-async def held_export(app: Any, headers: dict[str, str], client: str = "127.0.0.1") -> AsyncIterator[None]:
-    """An export whose client reads its first chunk and then nothing more (a slow reader), until
-    the block ends: it then hangs up."""
-    scope = {
-        "type": "http", "asgi": {"version": "3.0", "spec_version": "2.4"}, "http_version": "1.1", "method": "GET",
-        "scheme": "http", "path": PATH, "raw_path": PATH.encode(), "query_string": b"", "root_path": "",
-        "headers": [(b"host", b"gateway.test"), *((k.lower().encode(), v.encode()) for k, v in headers.items())],
-        "client": (client, 5000), "server": ("gateway.test", 80),
-    }
-    first_chunk, hang_up = asyncio.Event(), asyncio.Event()
-    requested = False
-
-    async def receive() -> dict:
-        nonlocal requested
-        if not requested:
-            requested = True
-            return {"type": "http.request", "body": b"", "more_body": False}
-        await hang_up.wait()
-        return {"type": "http.disconnect"}
-
-    async def send(message: dict) -> None:
-        if message["type"] == "http.response.start":
-            assert message["status"] == 200
-        if message["type"] == "http.response.body" and message.get("body"):
-            first_chunk.set()
-            await hang_up.wait()
-            raise OSError("the client hung up")
-
-    task = asyncio.ensure_future(app(scope, receive, send))
-    try:
-        await asyncio.wait_for(first_chunk.wait(), 10)
-        yield
-    finally:
-        hang_up.set()
-        await asyncio.gather(task, return_exceptions=True)
 
 
 async def test_exports_beyond_a_callers_share_or_the_gateways_are_refused(stack: Stack) -> None:
@@ -64,11 +23,11 @@ async def test_exports_beyond_a_callers_share_or_the_gateways_are_refused(stack:
     settings = dataclasses.replace(stack.settings, limits=limits)
     first, second = (bearer(settings, "regulator", "310000", sub=f"exporter-{i}") for i in (1, 2))
     async with running_app(settings) as (app, client):
-        async with held_export(app, {}):  # the public, from 127.0.0.1 (as httpx's ASGI client)
+        async with held_export(app, PATH, {}):  # the public, from 127.0.0.1 (as httpx's ASGI client)
             again = await client.get(PATH)
             assert again.status_code == 429 and again.headers["Retry-After"] == "5"
             assert again.json()["errors"][0]["extensions"]["code"] == TooManyExports.code
-            async with held_export(app, first):  # another caller: its own share
+            async with held_export(app, PATH, first):  # another caller: its own share
                 busy = await client.get(PATH, headers=second)
                 assert busy.status_code == 503 and busy.headers["Retry-After"] == "5"
                 assert busy.json()["errors"][0]["extensions"]["code"] == ExportsBusy.code

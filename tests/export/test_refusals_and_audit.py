@@ -14,6 +14,7 @@ import pytest
 from gateway.settings import AuditSettings
 from tests.conftest import Stack, running_app
 from tests.export.packages import export, read_package
+from tests.export.slow_reader import held_export
 from tests.tokens import bearer
 
 ENTERPRISE_CURSOR = "eyJrIjoiZSIsInUiOiI5MTMxMDAwMDAwMDAwMDAwMDAifQ=="
@@ -91,7 +92,8 @@ async def test_an_export_broken_off_by_the_client_is_still_audited(stack: Stack,
     async with running_app(settings) as (app, _):
         before = await _last_seq(settings)
         sent: list[bytes] = []
-        await _call_until_first_chunk(app, "/export/credit-records", regulator, sent)
+        async with held_export(app, "/export/credit-records", regulator, sent=sent):
+            pass  # the first chunk came; the reader hangs up
         assert await app.state.runtime.audit.flush()
     rows = [r for r in await _entries(settings, before) if r["actor"] == "export-quitter"]
     assert len(rows) == 1
@@ -107,32 +109,6 @@ def read_package_possible(body: bytes) -> bool:
     except (AssertionError, ValueError, KeyError):
         return False
     return True
-
-
-async def _call_until_first_chunk(app, path: str, headers: dict[str, str], sent: list[bytes]) -> None:
-    """Drive the app as a server would and hang up after the first chunk of the body."""
-    scope = {
-        "type": "http", "asgi": {"version": "3.0", "spec_version": "2.4"}, "http_version": "1.1", "method": "GET",
-        "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "",
-        "headers": [(b"host", b"gateway.test"), *((k.lower().encode(), v.encode()) for k, v in headers.items())],
-        "client": ("127.0.0.1", 5000), "server": ("gateway.test", 80),
-    }
-    requested = False
-
-    async def receive() -> dict:
-        nonlocal requested
-        if not requested:
-            requested = True
-            return {"type": "http.request", "body": b"", "more_body": False}
-        return {"type": "http.disconnect"}
-
-    async def send(message: dict) -> None:
-        if message["type"] == "http.response.body" and message.get("body"):
-            sent.append(message["body"])
-            raise OSError("client hung up")  # what uvicorn's send does once the peer is gone
-
-    with pytest.raises(Exception):  # noqa: B017 (Starlette's ClientDisconnect or the OSError)
-        await app(scope, receive, send)
 
 
 async def _last_seq(settings) -> int:
